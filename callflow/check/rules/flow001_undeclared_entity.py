@@ -1,0 +1,38 @@
+"""FLOW001 flow.undeclared-entity."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from callflow import ir
+from callflow.check.registry import CheckContext, Finding, Rule, register
+from callflow.diagnostics import Severity
+
+
+@register
+class UndeclaredEntity(Rule):
+    """A statement names an entity that is not declared.
+
+    Any entity name in a message, action, timer, resource, state, media, mixing, create
+    or delete statement must be declared with ``eternal:`` or ``dynamic:``. Declared
+    dynamic entities count as declared here; whether they exist at that point is
+    FLOW005's business. The renderer still draws an undeclared entity, as an extra
+    column marked undeclared. Points at the name token.
+    """
+
+    code = "FLOW001"
+    name = "flow.undeclared-entity"
+    severity = Severity.ERROR
+    summary = "A statement names an entity that is not declared."
+    source = "EventStudio design review"
+
+    def check_scenario(self, scenario: ir.Scenario, ctx: CheckContext) -> Iterator[Finding]:
+        declared = ctx.entities
+        for statement in scenario.statements():
+            for name in statement.entity_names():
+                if name.text in declared:
+                    continue
+                close = difflib.get_close_matches(name.text, list(declared), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                yield Finding(name.loc, f"entity '{name.text}' is not declared{hint}")
