@@ -232,6 +232,8 @@ def _describe(error: UnexpectedInput, source: PreprocessedSource, text: str) -> 
             return _SyntaxErrorFound(diag, last_line, stop=True)
         line, col = token.line, token.column
         wanted = expected_in_words(error.expected)
+        if kind == "INT" and "DURATION" in error.expected:
+            wanted = "a duration needs a unit: ms, s or m (500ms, 32s, 2m)"
         if str(token) in ("{", "}"):
             stop = True
         message = f"{wanted}; found {_found_word(token)}"

@@ -1,0 +1,3 @@
+from callflow.cli import main
+
+main()

@@ -1,0 +1,294 @@
+"""The command line: the only place that prints or exits.
+
+Exit codes: 0 clean or warnings only; 1 an error was found (warnings too with
+``--strict``); 2 usage, syntax, preprocessor or semantic (FDL) errors; 3 an internal
+error (a bug in callflow, never the user's input).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
+
+import click
+
+from callflow import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ByteSize(click.ParamType):
+    """A size in bytes, with an optional K, M or G suffix (``16M``)."""
+
+    name = "size"
+    _UNITS: ClassVar[dict[str, int]] = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().upper().removesuffix("B")
+        unit = text[-1:] if text[-1:] in "KMG" and text[-1:] else ""
+        number = text[: len(text) - len(unit)]
+        if not number.isdigit():
+            self.fail(f"{value!r} is not a size such as 16M, 512K or 1000000", param, ctx)
+        return int(number) * self._UNITS[unit]
+
+
+def _parse_defines(values: Sequence[str]) -> dict[str, str]:
+    defines: dict[str, str] = {}
+    for item in values:
+        name, _, value = item.partition("=")
+        if not name.isidentifier():
+            raise click.BadParameter(f"{item!r}: expected NAME or NAME=value", param_hint="-D")
+        defines[name] = value
+    return defines
+
+
+def front_end_options(func: F) -> F:
+    """Options every command that reads FDL shares."""
+    options = [
+        click.option(
+            "-D",
+            "--define",
+            "defines",
+            multiple=True,
+            metavar="NAME[=VALUE]",
+            help="Define a preprocessor name (for #ifdef and replacement).",
+        ),
+        click.option(
+            "--root",
+            type=click.Path(file_okay=False),
+            default=None,
+            help="Folder that #include may not leave (default: the file's folder).",
+        ),
+        click.option(
+            "--max-input-size",
+            type=ByteSize(),
+            default="16M",
+            show_default=True,
+            help="Refuse input files larger than this.",
+        ),
+        click.option(
+            "--max-scenarios",
+            type=click.IntRange(min=1),
+            default=1024,
+            show_default=True,
+            help="Refuse flows with more case/leg scenarios than this.",
+        ),
+        click.option(
+            "--scenario",
+            "scenario_glob",
+            metavar="GLOB",
+            default=None,
+            help="Only scenarios whose name or slug matches (default: all).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@dataclass
+class Loaded:
+    """A file run through the front end: flow, scenarios and diagnostics so far."""
+
+    path: str
+    flow: Any
+    scenarios: list[Any]
+    diagnostics: list[Any]
+    fatal: bool  # FDL errors: the flow cannot be checked or drawn
+
+
+def load(
+    path: str,
+    *,
+    defines: Sequence[str],
+    root: str | None,
+    max_input_size: int,
+    max_scenarios: int,
+    scenario_glob: str | None,
+) -> Loaded:
+    """Preprocess, parse, validate and expand one file."""
+    from callflow.fdl import parse_file
+    from callflow.scenarios import expand_scenarios, select_scenarios
+
+    result = parse_file(
+        path, root=root, defines=_parse_defines(defines), max_input_size=max_input_size
+    )
+    if not result.ok:
+        return Loaded(path, result.flow, [], result.diagnostics, fatal=True)
+    expansion = expand_scenarios(result.flow, max_scenarios=max_scenarios)
+    if expansion.diagnostics:
+        return Loaded(path, result.flow, [], result.diagnostics + expansion.diagnostics, True)
+    scenarios = select_scenarios(expansion.scenarios, scenario_glob)
+    if scenario_glob is not None and not scenarios:
+        names = ", ".join(s.name for s in expansion.scenarios)
+        raise click.UsageError(f"no scenario of {path} matches {scenario_glob!r} (it has: {names})")
+    return Loaded(path, result.flow, scenarios, list(result.diagnostics), fatal=False)
+
+
+def _use_color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="callflow")
+def cli() -> None:
+    """Turn FDL call-flow descriptions into checked, documented, executable artefacts."""
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@front_end_options
+@click.option("--strict", is_flag=True, help="Warnings count as errors for the exit code.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format (json: see docs/cli.md).",
+)
+@click.option("--select", multiple=True, metavar="CODE", help="Only these rules (prefix or name).")
+@click.option("--ignore", multiple=True, metavar="CODE", help="Skip these rules (prefix or name).")
+def check(
+    files: tuple[str, ...],
+    defines: tuple[str, ...],
+    root: str | None,
+    max_input_size: int,
+    max_scenarios: int,
+    scenario_glob: str | None,
+    strict: bool,
+    output_format: str,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+) -> None:
+    """Check flows: syntax, design review (FLOW rules) over every scenario."""
+    from callflow.check import check_flow
+    from callflow.report import REPORTERS
+
+    reporter = REPORTERS[output_format](color=_use_color())
+    everything: list[Any] = []
+    summaries: list[str] = []
+    fatal = False
+    for path in files:
+        loaded = load(
+            path,
+            defines=defines,
+            root=root,
+            max_input_size=max_input_size,
+            max_scenarios=max_scenarios,
+            scenario_glob=scenario_glob,
+        )
+        diagnostics = list(loaded.diagnostics)
+        if loaded.fatal:
+            fatal = True
+        else:
+            diagnostics += check_flow(
+                loaded.flow, loaded.scenarios, select=select or None, ignore=ignore or None
+            )
+            summaries.append(_summary(loaded, diagnostics))
+        everything += diagnostics
+    output = reporter.render(everything)
+    if output_format == "text":
+        output += "".join(line + "\n" for line in summaries)
+    click.echo(output, nl=False, color=reporter.color)
+    if fatal:
+        sys.exit(EXIT_USAGE)
+    if any(d.is_error for d in everything) or (strict and everything):
+        sys.exit(EXIT_FINDINGS)
+
+
+def _summary(loaded: Loaded, diagnostics: Sequence[Any]) -> str:
+    errors = sum(1 for d in diagnostics if d.is_error)
+    warnings = len(diagnostics) - errors
+    messages = "/".join(str(len(s.messages())) for s in loaded.scenarios)
+    entities = len(loaded.flow.architecture.entities)
+    outcome = "no findings" if not diagnostics else f"{errors} error(s), {warnings} warning(s)"
+    count = len(loaded.scenarios)
+    return (
+        f"{loaded.path}: {count} scenario{'s' if count != 1 else ''}, {entities} entities, "
+        f"{messages} messages: {outcome}"
+    )
+
+
+@cli.command()
+@click.argument("file")
+@front_end_options
+def scenarios(
+    file: str,
+    defines: tuple[str, ...],
+    root: str | None,
+    max_input_size: int,
+    max_scenarios: int,
+    scenario_glob: str | None,
+) -> None:
+    """List the scenarios of a flow with their statement and message counts."""
+    from callflow.report import TextReporter
+
+    loaded = load(
+        file,
+        defines=defines,
+        root=root,
+        max_input_size=max_input_size,
+        max_scenarios=max_scenarios,
+        scenario_glob=scenario_glob,
+    )
+    if loaded.fatal:
+        click.echo(TextReporter(color=_use_color()).render(loaded.diagnostics), nl=False)
+        sys.exit(EXIT_USAGE)
+    rows = [("#", "scenario", "slug", "statements", "messages")]
+    for s in loaded.scenarios:
+        rows.append(
+            (str(s.index + 1), s.name, s.slug, str(len(s.statements())), str(len(s.messages())))
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = [
+            cell.rjust(w) if i in (0, 3, 4) else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        click.echo("  ".join(cells).rstrip())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: one funnel for every exception, so no traceback reaches a user."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(EXIT_USAGE)
+    except click.exceptions.Abort:
+        click.echo("callflow: interrupted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo("callflow: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        # the reader went away (`callflow check ... | head`): not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_OK)
+    except SystemExit:
+        raise
+    except Exception as error:  # a bug in callflow: say so briefly, keep the details opt-in
+        if os.environ.get("CALLFLOW_DEBUG"):
+            raise
+        click.echo(
+            f"callflow: internal error: {type(error).__name__}: {error}\n"
+            "This is a bug in callflow, not in your flow. Run with CALLFLOW_DEBUG=1 "
+            "for the traceback and report it.",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

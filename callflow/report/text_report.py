@@ -1,0 +1,58 @@
+"""The default text format: ``file:line:col: severity CODE name: message [scenarios]``.
+
+Syntax and preprocessor errors also quote the source line with a caret under the spot,
+and show the ``#include`` chain of included files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+
+from callflow.diagnostics import Diagnostic, Severity
+from callflow.report.base import Reporter
+
+_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
+
+
+def caret_lines(source_line: str, col: int, end_col: int | None = None) -> list[str]:
+    """The quoted line and a caret under column ``col`` (tabs kept so they align)."""
+    line = source_line.rstrip("\n")
+    prefix = "".join(c if c == "\t" else " " for c in line[: max(col - 1, 0)])
+    width = 1
+    if end_col is not None and end_col > col:
+        width = min(end_col - col, max(len(line) - col + 1, 1))
+    return [f"    {line}", f"    {prefix}^{'~' * (width - 1)}"]
+
+
+class TextReporter(Reporter):
+    def headline(self, diag: Diagnostic) -> str:
+        loc = diag.loc
+        severity = str(diag.severity)
+        if self.color:
+            severity = click.style(severity, fg=_COLORS[diag.severity], bold=True)
+        if diag.severity is Severity.NOTE:
+            return f"{loc.file}:{loc.line}:{loc.col}: {severity}: {diag.message}"
+        scenarios = f" [{', '.join(diag.scenarios)}]" if diag.scenarios else ""
+        return (
+            f"{loc.file}:{loc.line}:{loc.col}: {severity} {diag.code} {diag.name}: "
+            f"{diag.message}{scenarios}"
+        )
+
+    def lines(self, diag: Diagnostic) -> list[str]:
+        out = [self.headline(diag)]
+        if diag.source_line is not None:
+            same_line = diag.loc.end_line == diag.loc.line
+            out += caret_lines(
+                diag.source_line, diag.loc.col, diag.loc.end_col if same_line else None
+            )
+        for include in diag.loc.included_from:
+            out.append(f"    included from {include.file}:{include.line}:{include.col}")
+        for note in diag.notes:
+            out += self.lines(note)
+        return out
+
+    def render(self, diagnostics: Sequence[Diagnostic]) -> str:
+        text = "\n".join(line for diag in diagnostics for line in self.lines(diag))
+        return text + "\n" if text else ""
