@@ -174,11 +174,11 @@ class Header:
     name: str  # as written
     value: str  # quotes removed
     loc: SourceLocation
+    #: case-insensitive identity of the header (``call-id``)
+    key: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        """Case-insensitive identity of the header."""
-        return self.name.lower()
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", self.name.lower())
 
 
 SIP_METHODS = frozenset(
@@ -213,21 +213,35 @@ class Message(Statement):
     receivers: tuple[Name, ...]
     lost: bool = False
     name_loc: SourceLocation | None = None
+    #: derived once at construction (fdl.md section 4): read on every rule's hot path
+    is_sip: bool = field(init=False, repr=False, compare=False)
+    headers: tuple[Header, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        headers: list[Header] = []
+        protocol: str | None = None
+        for p in self.params:
+            if p.key is None:
+                continue
+            key = p.key.lower()
+            if key == "protocol":
+                protocol = protocol or p.value.lower()
+            elif key not in PSEUDO_PARAMS:
+                headers.append(Header(p.key, p.value, p.loc))
+        if protocol is not None and protocol != "sip":
+            is_sip = False
+        elif self.code is not None:
+            is_sip = 100 <= self.code <= 699
+        else:
+            is_sip = self.name in SIP_METHODS
+        object.__setattr__(self, "is_sip", is_sip)
+        object.__setattr__(self, "headers", tuple(headers))
 
     # -- classification (fdl.md section 4, sip-rules.md section 1.1)
     @property
     def protocol(self) -> str | None:
         value = self.param("protocol")
         return value.lower() if value is not None else None
-
-    @property
-    def is_sip(self) -> bool:
-        protocol = self.protocol
-        if protocol is not None and protocol != "sip":
-            return False
-        if self.code is not None:
-            return 100 <= self.code <= 699
-        return self.name in SIP_METHODS
 
     @property
     def is_request(self) -> bool:
@@ -263,20 +277,12 @@ class Message(Statement):
                 return param.value
         return None
 
-    @property
-    def headers(self) -> tuple[Header, ...]:
-        """The SIP header params written on this statement (not pseudo-params)."""
-        return tuple(
-            Header(p.key, p.value, p.loc)
-            for p in self.params
-            if p.key is not None and p.key.lower() not in PSEUDO_PARAMS
-        )
-
     def header(self, name: str) -> str | None:
+        """Value of a SIP header written on this statement (case-insensitive name)."""
         name = name.lower()
-        for param in self.params:
-            if param.key is not None and param.key.lower() == name:
-                return param.value
+        for header in self.headers:
+            if header.key == name:
+                return header.value
         return None
 
     @property

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from callflow import ir
 from callflow.diagnostics import Diagnostic, Severity
+from callflow.gcpause import gc_paused
 from callflow.sip.resolve import resolve_messages
 
 DEFAULT_MAX_SCENARIOS = 1024
@@ -135,6 +136,11 @@ class Expansion:
 
 def expand_scenarios(flow: ir.Flow, *, max_scenarios: int = DEFAULT_MAX_SCENARIOS) -> Expansion:
     """Turn ``case``/``leg`` into scenarios, each with its messages resolved (fdl.md §4)."""
+    with gc_paused():
+        return _expand(flow, max_scenarios)
+
+
+def _expand(flow: ir.Flow, max_scenarios: int) -> Expansion:
     count = count_scenarios(flow)
     if count > max_scenarios:
         first_case = _first_case_loc(flow)

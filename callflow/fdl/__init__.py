@@ -15,6 +15,7 @@ from callflow.diagnostics import Diagnostic, sort_diagnostics
 from callflow.fdl.parser import parse_preprocessed
 from callflow.fdl.preprocess import PreprocessedSource, preprocess_file, preprocess_text
 from callflow.fdl.semantics import validate
+from callflow.gcpause import gc_paused
 
 DEFAULT_MAX_INPUT_SIZE = 16 * 1024 * 1024
 
@@ -40,7 +41,8 @@ def _finish(
 ) -> ParseResult:
     if source is None or any(d.is_error for d in diagnostics):
         return ParseResult(None, sort_diagnostics(diagnostics), source)
-    flow, found = parse_preprocessed(path, source)
+    with gc_paused():
+        flow, found = parse_preprocessed(path, source)
     diagnostics = diagnostics + found
     if flow is not None:
         diagnostics += validate(flow, source)

@@ -38,6 +38,11 @@ def _cython_plugins() -> dict[str, Any] | None:
     """lark-cython's LALR parser and lexer, when installed and not disabled."""
     if os.environ.get("CALLFLOW_NO_CYTHON"):
         return None
+    return _load_cython()
+
+
+@cache
+def _load_cython() -> dict[str, Any] | None:
     try:
         import lark_cython  # type: ignore[import-not-found]
     except ImportError:
@@ -45,9 +50,14 @@ def _cython_plugins() -> dict[str, Any] | None:
     return lark_cython.plugins  # type: ignore[no-any-return]
 
 
-@cache
 def fdl_parser() -> tuple[Lark, IRBuilder]:
-    """The one parser instance (building the LALR tables costs ~50 ms; do it once)."""
+    """The parser instance (lark-cython's when available, see :func:`using_cython`)."""
+    return build_parser(cython=using_cython())
+
+
+@cache
+def build_parser(*, cython: bool) -> tuple[Lark, IRBuilder]:
+    """One cached parser per flavour (building the LALR tables costs ~50 ms; do it once)."""
     builder = IRBuilder()
     options: dict[str, Any] = {
         "parser": "lalr",
@@ -56,8 +66,10 @@ def fdl_parser() -> tuple[Lark, IRBuilder]:
         "propagate_positions": False,
         "maybe_placeholders": True,
     }
-    plugins = _cython_plugins()
-    if plugins is not None:
+    if cython:
+        plugins = _load_cython()
+        if plugins is None:
+            raise RuntimeError("lark-cython is not installed")
         options["_plugins"] = plugins
     return Lark(grammar_text(), **options), builder
 
