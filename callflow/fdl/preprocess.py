@@ -421,6 +421,8 @@ class _Preprocessor:
             for name, value in (defines or {}).items()
         }
         self.macro_re: re.Pattern[str] | None = None
+        self.lineno = 0  # the line being scanned, and where the open block comment began
+        self.block_open = (0, 0)
         self._compile_macros()
 
     # ---------------------------------------------------------------- results
@@ -474,6 +476,7 @@ class _Preprocessor:
         active = True
         for index, line in enumerate(lines):
             lineno = index + 1
+            self.lineno = lineno
             if mode == _CODE and "#" in line and line.lstrip().startswith("#"):
                 blanked, mode, _, _ = self.scan(line, mode, None, False)
                 spliced = self.directive(blanked, line, lineno, display, base_dir, chain, conds)
@@ -507,6 +510,19 @@ class _Preprocessor:
                 col, codes = suppression
                 loc = SourceLocation(display, lineno, col, lineno, len(line) + 1, chain)
                 self.suppressions.append(Suppression(codes, loc))
+        if mode == _BLOCK:
+            line_no, col = self.block_open
+            loc = SourceLocation(display, line_no, col, line_no, col + 2, chain)
+            self.diagnostics.append(
+                Diagnostic(
+                    "FDL107",
+                    "syntax.unterminated-comment",
+                    Severity.ERROR,
+                    loc,
+                    "unterminated comment: '/*' has no closing '*/'",
+                    source_line=lines[line_no - 1],
+                )
+            )
         for cond in conds:
             self.report(
                 FDL207,
@@ -577,6 +593,7 @@ class _Preprocessor:
                 parts.append("  ")
                 pos = stop + 2
                 mode = _BLOCK
+                self.block_open = (self.lineno, stop + 1)
             else:
                 parts.append("(*")
                 pos = stop + 2
