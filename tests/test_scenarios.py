@@ -38,8 +38,13 @@ def test_successive_cases_multiply() -> None:
     expansion = expand_scenarios(flow)
     assert count_scenarios(flow) == expansion.count == 6
     assert [s.name for s in expansion.scenarios] == [
-        "a / c", "a / d", "a / e", "b / c", "b / d", "b / e",
-    ]  # fmt: skip
+        "a / c",
+        "a / d",
+        "a / e",
+        "b / c",
+        "b / d",
+        "b / e",
+    ]
 
 
 def test_nested_cases_multiply_inside_their_leg() -> None:
@@ -61,11 +66,17 @@ def test_nested_cases_multiply_inside_their_leg() -> None:
     assert expansion.count == 4
     names = [s.name for s in expansion.scenarios]
     assert names == [
-        "Answered / Hold", "Answered / Transfer", "Answered / Hang up", "Busy / Retry",
-    ]  # fmt: skip
+        "Answered / Hold",
+        "Answered / Transfer",
+        "Answered / Hang up",
+        "Busy / Retry",
+    ]
     assert [s.slug for s in expansion.scenarios] == [
-        "answered-hold", "answered-transfer", "answered-hang-up", "busy-retry",
-    ]  # fmt: skip
+        "answered-hold",
+        "answered-transfer",
+        "answered-hang-up",
+        "busy-retry",
+    ]
     assert [m.name for m in expansion.scenarios[1].messages()] == ["OK", "T"]
 
 
@@ -128,7 +139,11 @@ def test_duplicate_leg_labels_get_distinct_slugs() -> None:
 
 @pytest.mark.parametrize(
     ("name", "slug"),
-    [("Participant joins", "participant-joins"), ("Busy / Retry", "busy-retry"), ("Ünïcode!", "n-code")],
+    [
+        ("Participant joins", "participant-joins"),
+        ("Busy / Retry", "busy-retry"),
+        ("Ünïcode!", "n-code"),
+    ],
 )
 def test_slugify(name: str, slug: str) -> None:
     assert slugify(name) == slug
@@ -152,9 +167,16 @@ def test_reference_flow_figures() -> None:
     flow = result.flow
     assert flow.title == "IMS Conference Call"
     assert [e.name for e in flow.architecture.entities] == [
-        "UE_A", "P_CSCF_A", "S_CSCF_A", "MRFC_AS", "MRFP",
-        "I_CSCF_B", "S_CSCF_B", "P_CSCF_B", "UE_B",
-    ]  # fmt: skip
+        "UE_A",
+        "P_CSCF_A",
+        "S_CSCF_A",
+        "MRFC_AS",
+        "MRFP",
+        "I_CSCF_B",
+        "S_CSCF_B",
+        "P_CSCF_B",
+        "UE_B",
+    ]
     assert len(flow.introduction) == 6
     scenarios = expand_scenarios(flow).scenarios
     assert [(s.name, len(s.statements()), len(s.messages())) for s in scenarios] == [
