@@ -132,7 +132,8 @@ def test_max_scenarios_guard_is_an_error_not_a_hang() -> None:
 
 def test_duplicate_leg_labels_get_distinct_slugs() -> None:
     flow = flow_of(
-        'feature "F" {\n  case {\n    leg "accept": X : B -> A\n    leg "accept": Y : B -> A\n  }\n}\n'
+        'feature "F" {\n  case {\n'
+        '    leg "accept": X : B -> A\n    leg "accept": Y : B -> A\n  }\n}\n'
     )
     assert [s.slug for s in expand_scenarios(flow).scenarios] == ["accept", "accept-2"]
 
