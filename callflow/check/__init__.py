@@ -69,10 +69,36 @@ def run_rules(
     return merge_scenarios(found)
 
 
+def _statement_lines(statements: Iterable[ir.Statement]) -> set[tuple[str, int]]:
+    lines: set[tuple[str, int]] = set()
+    for statement in statements:
+        if isinstance(statement, ir.Case | ir.Sequence):
+            continue  # containers: their own statements count
+        loc = statement.loc
+        lines.update((loc.file, n) for n in range(loc.line, max(loc.line, loc.end_line) + 1))
+    return lines
+
+
+def _unchecked_lines(flow: ir.Flow, scenarios: Sequence[ir.Scenario]) -> set[tuple[str, int]]:
+    """Lines of statements that no checked scenario holds (legs left out by --scenario)."""
+    checked = _statement_lines(s for scenario in scenarios for s in scenario.statements())
+    return _statement_lines(ir.walk_flow(flow)) - _statement_lines(flow.introduction) - checked
+
+
 def apply_suppressions(
-    flow: ir.Flow, diagnostics: list[Diagnostic], *, report_unused: bool = True
+    flow: ir.Flow,
+    diagnostics: list[Diagnostic],
+    *,
+    report_unused: bool = True,
+    scenarios: Sequence[ir.Scenario] | None = None,
+    skipped_rules: Sequence[type[Rule]] = (),
 ) -> list[Diagnostic]:
-    """Drop findings named by a ``// callflow: ignore[...]`` on their statement's line."""
+    """Drop findings named by a ``// callflow: ignore[...]`` on their statement's line.
+
+    A suppression that suppressed nothing is reported (FLOW008) unless it names a rule in
+    ``skipped_rules`` (not selected, so it could not fire) or stands on a statement of no
+    checked scenario (``scenarios``: those checked, default all).
+    """
     if not flow.suppressions:
         return diagnostics
     by_line: dict[tuple[str, int], list[ir.Suppression]] = {}
@@ -91,8 +117,13 @@ def apply_suppressions(
         if not suppressed:
             kept.append(diag)
     if report_unused:
+        unchecked = _unchecked_lines(flow, scenarios) if scenarios is not None else set()
         for suppression in flow.suppressions:
+            if (suppression.loc.file, suppression.loc.line) in unchecked:
+                continue
             for code in suppression.codes:
+                if any(_matches(code, r.code, r.name) for r in skipped_rules):
+                    continue
                 if (id(suppression), code) not in used:
                     kept.append(
                         Diagnostic(
@@ -114,6 +145,10 @@ def check_flow(
 ) -> list[Diagnostic]:
     """Run the selected rules over every scenario; sorted, merged, suppressions applied."""
     rules = [r for r in all_rules() if is_selected(r.code, r.name, select, ignore)]
+    skipped = [r for r in all_rules() if r not in rules]
     found = run_rules(flow, scenarios, rules)
     report_unused = is_selected(*UNUSED_SUPPRESSION, select, ignore)
-    return sort_diagnostics(apply_suppressions(flow, found, report_unused=report_unused))
+    kept = apply_suppressions(
+        flow, found, report_unused=report_unused, scenarios=scenarios, skipped_rules=skipped
+    )
+    return sort_diagnostics(kept)

@@ -209,7 +209,7 @@ class IRBuilder(Transformer):
             name_loc = self.ctx.loc(code_tok, last_name_tok)
         else:
             first = head
-            name = str(head)
+            name = self._name(head).text  # reserved words cannot name messages either
             code, reason = None, None
             name_loc = self.ctx.loc(head)
         return ir.Message(

@@ -179,6 +179,44 @@ def _unclosed_brace(text: str) -> tuple[int, int] | None:
     return line, col
 
 
+_FEATURE_WORD = re.compile(r"[ \t]*feature(?![A-Za-z0-9_])")
+
+
+def _unclosed_brace_error(
+    source: PreprocessedSource, loc: ir.SourceLocation, brace: tuple[int, int], message: str
+) -> Diagnostic:
+    """FDL104 at ``loc`` with a note at the '{' (``message`` ends with 'at line')."""
+    open_loc = source.locate(*brace)
+    note = Diagnostic(
+        "FDL104",
+        "syntax.unclosed-brace",
+        Severity.NOTE,
+        open_loc,
+        "'{' opened here",
+        source_line=source.source_line(open_loc),
+    )
+    return Diagnostic(
+        "FDL104",
+        "syntax.unclosed-brace",
+        Severity.ERROR,
+        loc,
+        f"{message} {open_loc.line}",
+        source_line=source.source_line(loc),
+        notes=(note,),
+    )
+
+
+def _end_of_input(text: str) -> tuple[int, int]:
+    """(line, col) just past the last character that is not white space (clang's spot
+    for "expected '}'"), or (1, 1) for a blank text."""
+    end = len(text.rstrip())
+    if end == 0:
+        return 1, 1
+    line = text.count("\n", 0, end) + 1
+    col = end - (text.rfind("\n", 0, end) + 1) + 1
+    return line, col
+
+
 def _statement_first_line(lines: list[str], line: int) -> int:
     """The first line of the statement that contains ``line`` (continuations end in
     ',', '(' or '[', or leave a bracket open)."""
@@ -211,26 +249,11 @@ def _describe(error: UnexpectedInput, source: PreprocessedSource, text: str) -> 
         kind = token.type
         if kind == "$END":
             brace = _unclosed_brace(text)
-            last_line = max(1, text.count("\n"))
-            loc = source.locate(last_line, 1)
+            last_line, last_col = _end_of_input(source.text)
+            loc = source.locate(last_line, last_col)
             if brace is not None:
-                open_loc = source.locate(*brace)
-                note = Diagnostic(
-                    "FDL104",
-                    "syntax.unclosed-brace",
-                    Severity.NOTE,
-                    open_loc,
-                    "'{' opened here",
-                    source_line=source.source_line(open_loc),
-                )
-                diag = Diagnostic(
-                    "FDL104",
-                    "syntax.unclosed-brace",
-                    Severity.ERROR,
-                    loc,
-                    f"the file ends before '}}' closes the block opened at line {open_loc.line}",
-                    source_line=source.source_line(loc),
-                    notes=(note,),
+                diag = _unclosed_brace_error(
+                    source, loc, brace, "the file ends before '}' closes the block opened at line"
                 )
             else:
                 diag = Diagnostic(
@@ -243,12 +266,38 @@ def _describe(error: UnexpectedInput, source: PreprocessedSource, text: str) -> 
                 )
             return _SyntaxErrorFound(diag, last_line, stop=True)
         line, col = token.line, token.column
+        if text.startswith("(*", token.start_pos or 0):
+            code, name = "FDL103", "syntax.unterminated-remark"
+            loc = source.locate(line, col)
+            message = "unterminated remark: '(*' has no closing '*)'"
+            diag = Diagnostic(
+                code, name, Severity.ERROR, loc, message, source_line=source.source_line(loc)
+            )
+            return _SyntaxErrorFound(diag, line, stop=True)
+        if "KW_TAKES" in error.expected:  # after a statement's first name
+            start = text.rfind("\n", 0, token.start_pos or 0) + 1
+            feature = _FEATURE_WORD.match(text, start)
+            brace = _unclosed_brace(text[:start]) if feature else None
+            if feature and brace is not None:  # 'feature' read as a name inside a block
+                loc = source.locate(line, feature.end() - len("feature") - start + 1)
+                diag = _unclosed_brace_error(
+                    source,
+                    loc,
+                    brace,
+                    "a feature cannot start inside a block: '}' is missing "
+                    "before this line to close the block opened at line",
+                )
+                return _SyntaxErrorFound(diag, line, stop=True)
         wanted = expected_in_words(error.expected)
-        if kind == "INT" and "DURATION" in error.expected:
+        if str(token)[:1].isdigit() and "DURATION" in error.expected:
             wanted = "a duration needs a unit: ms, s or m (500ms, 32s, 2m)"
         if str(token) in ("{", "}"):
             stop = True
         message = f"{wanted}; found {_found_word(token)}"
+        if set(error.expected) >= _TOP_STARTS and (
+            kind in _STATEMENT_STARTS or str(token)[:1].isalnum()
+        ):
+            message += ' (statements go inside a feature "name" { ... })'
         code, name = "FDL101", "syntax.unexpected"
         if kind == "_NL" and "STRING" in error.expected and len(error.expected) <= 2:
             message = f"{wanted}; found the end of the line"
@@ -338,7 +387,7 @@ def assemble_flow(
                 diagnostics.append(
                     Diagnostic(
                         "FDL301",
-                        "semantic.duplicate",
+                        "semantic.duplicate-name",
                         Severity.ERROR,
                         item[2],
                         f"the title is given twice (first at line {title_loc.line})"

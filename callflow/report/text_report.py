@@ -17,8 +17,11 @@ _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cy
 
 
 def caret_lines(source_line: str, col: int, end_col: int | None = None) -> list[str]:
-    """The quoted line and a caret under column ``col`` (tabs kept so they align)."""
-    line = source_line.rstrip("\n")
+    """The quoted line and a caret under column ``col`` (tabs kept so they align).
+
+    Control characters (a binary file's bytes, a stray escape sequence) are shown as
+    ``?``, one for one, so they neither reach the terminal nor shift the caret."""
+    line = "".join(c if c == "\t" or c.isprintable() else "?" for c in source_line.rstrip("\r\n"))
     prefix = "".join(c if c == "\t" else " " for c in line[: max(col - 1, 0)])
     width = 1
     if end_col is not None and end_col > col:

@@ -18,7 +18,8 @@ class UndeclaredEntity(Rule):
     or delete statement must be declared with ``eternal:`` or ``dynamic:``. Declared
     dynamic entities count as declared here; whether they exist at that point is
     FLOW005's business. The renderer still draws an undeclared entity, as an extra
-    column marked undeclared. Points at the name token.
+    column marked undeclared. Checked once on the parsed file (every leg, whichever
+    scenarios are selected), not per scenario. Points at the name token.
     """
 
     code = "FLOW001"
@@ -26,10 +27,11 @@ class UndeclaredEntity(Rule):
     severity = Severity.ERROR
     summary = "A statement names an entity that is not declared."
     source = "EventStudio design review"
+    scope = "file"
 
-    def check_scenario(self, scenario: ir.Scenario, ctx: CheckContext) -> Iterator[Finding]:
+    def check_flow(self, flow: ir.Flow, ctx: CheckContext) -> Iterator[Finding]:
         declared = ctx.entities
-        for statement in scenario.statements():
+        for statement in ir.walk_flow(flow):
             for name in statement.entity_names():
                 if name.text in declared:
                     continue

@@ -15,8 +15,9 @@ class DeletedEntityUsed(Rule):
 
     A dynamic entity exists from its ``creates`` to its ``deletes``. Any statement that
     uses it outside that span fires: before its creation or after its deletion (creating
-    it again after a deletion starts a new life). Eternal entities always exist. Points
-    at the statement.
+    it again after a deletion starts a new life). The ``deletes`` itself is no use: it fires
+    only when the entity was deleted before and not created again. Eternal entities
+    always exist. Points at the statement.
     """
 
     code = "FLOW005"
@@ -41,7 +42,9 @@ class DeletedEntityUsed(Rule):
             elif isinstance(statement, ir.Delete) and statement.deleted.text in dynamic:
                 target = statement.deleted.text
                 users = (statement.deleter,)
-                if target not in alive:
+                # the deletes closes the span, it is no use of it: only a second deletion
+                # fires (sip-rules.md §12: the failing snippet fires once, at the use)
+                if target not in alive and target in deleted_at:
                     yield Finding(statement.loc, self._why(target, deleted_at, "deleted"))
                 alive.discard(target)
                 deleted_at[target] = statement.loc.line

@@ -57,7 +57,8 @@ class UnreachableLeg(Rule):
                 yield Finding(
                     leg.loc,
                     f'leg "{leg.label}" has the same label as the leg at line '
-                    f"{seen[leg.label].line}: --scenario can never select it",
+                    f"{seen[leg.label].line}: their scenarios get the same name, and "
+                    "--scenario cannot select this one by name",
                 )
             else:
                 seen[leg.label] = leg.loc
