@@ -209,12 +209,21 @@ def _summary(loaded: Loaded, diagnostics: Sequence[Any]) -> str:
     warnings = len(diagnostics) - errors
     messages = "/".join(str(len(s.messages())) for s in loaded.scenarios)
     entities = len(loaded.flow.architecture.entities)
-    outcome = "no findings" if not diagnostics else f"{errors} error(s), {warnings} warning(s)"
-    count = len(loaded.scenarios)
-    return (
-        f"{loaded.path}: {count} scenario{'s' if count != 1 else ''}, {entities} entities, "
-        f"{messages} messages: {outcome}"
+    outcome = (
+        "no findings"
+        if not diagnostics
+        else f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
     )
+    count = len(loaded.scenarios)
+    noun = "message" if messages == "1" else "messages"
+    return (
+        f"{loaded.path}: {_plural(count, 'scenario')}, {_plural(entities, 'entity', 'entities')}, "
+        f"{messages} {noun}: {outcome}"
+    )
+
+
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
 @cli.command()

@@ -13,6 +13,9 @@ import click
 from callflow.diagnostics import Diagnostic, Severity
 from callflow.report.base import Reporter
 
+#: quoted source lines longer than this are shown as a window around the column
+MAX_QUOTED = 120
+
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
 
 
@@ -22,10 +25,17 @@ def caret_lines(source_line: str, col: int, end_col: int | None = None) -> list[
     Control characters (a binary file's bytes, a stray escape sequence) are shown as
     ``?``, one for one, so they neither reach the terminal nor shift the caret."""
     line = "".join(c if c == "\t" or c.isprintable() else "?" for c in source_line.rstrip("\r\n"))
-    prefix = "".join(c if c == "\t" else " " for c in line[: max(col - 1, 0)])
     width = 1
     if end_col is not None and end_col > col:
         width = min(end_col - col, max(len(line) - col + 1, 1))
+    if len(line) > MAX_QUOTED:  # a window around the spot, marked with "..." at cut ends
+        start = max(0, min(col - 1 - MAX_QUOTED // 2, len(line) - MAX_QUOTED))
+        end = start + MAX_QUOTED
+        head = "..." if start > 0 else ""
+        line = head + line[start:end] + ("..." if end < len(line) else "")
+        col = col - start + len(head)
+        width = min(width, MAX_QUOTED)
+    prefix = "".join(c if c == "\t" else " " for c in line[: max(col - 1, 0)])
     return [f"    {line}", f"    {prefix}^{'~' * (width - 1)}"]
 
 

@@ -168,7 +168,7 @@ def test_error_exits_1_with_the_documented_line(tmp_path: Path) -> None:
         f"{path}:3:19: error FLOW001 flow.undeclared-entity: entity 'UE_C' is not declared"
     )
     assert lines[1].startswith(f"{path}: 1 scenario, 2 entities, ")
-    assert lines[1].endswith(": 1 error(s), 0 warning(s)")
+    assert lines[1].endswith(": 1 error, 0 warnings")
     assert "\x1b[" not in result.output  # no colour when stdout is not a terminal
 
 
