@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import click
@@ -263,6 +264,212 @@ def scenarios(
             for i, (cell, w) in enumerate(zip(row, widths, strict=True))
         ]
         click.echo("  ".join(cells).rstrip())
+
+
+def _csv_choice(value: str, allowed: Sequence[str], option: str) -> tuple[str, ...]:
+    items = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+    bad = [v for v in items if v not in allowed]
+    if bad or not items:
+        raise click.BadParameter(
+            f"{value!r}: choose from {', '.join(allowed)} (comma-separated)", param_hint=option
+        )
+    return items
+
+
+def _output_dir(path: str, output: str | None, several: bool) -> Path:
+    stem = Path(path).stem or "flow"
+    if output is None:
+        return Path("out") / stem
+    return Path(output) / stem if several else Path(output)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@front_end_options
+@click.option(
+    "-o",
+    "--output",
+    metavar="DIR",
+    default=None,
+    help="Output folder (default out/<flow-stem>/; with several files, DIR/<flow-stem>/).",
+)
+@click.option(
+    "--view",
+    "views",
+    multiple=True,
+    type=click.Choice(["full", "interface", "collab", "all"]),
+    help="Which diagrams (repeatable; default all).",
+)
+@click.option("--entity", default=None, metavar="NAME", help="Interface views of this entity only.")
+@click.option(
+    "--format",
+    "formats",
+    default="svg,html",
+    show_default=True,
+    help="Output formats, comma-separated: svg, html.",
+)
+@click.option(
+    "--page-height",
+    type=click.IntRange(min=200),
+    default=None,
+    metavar="PX",
+    help="Split diagrams into pages of this height (header repeated on each).",
+)
+@click.option(
+    "--numbering/--no-numbering", default=None, help="Message numbers (option numbering)."
+)
+@click.option("--remarks/--no-remarks", default=None, help="The remarks column (option remarks).")
+@click.option(
+    "--wrap",
+    type=click.IntRange(8, 400),
+    default=None,
+    metavar="N",
+    help="Characters per parameter line (option wrap).",
+)
+@click.option(
+    "--theme",
+    type=click.Choice(["default", "print", "dark"]),
+    default=None,
+    help="Colour theme (option theme).",
+)
+def render(
+    files: tuple[str, ...],
+    defines: tuple[str, ...],
+    root: str | None,
+    max_input_size: int,
+    max_scenarios: int,
+    scenario_glob: str | None,
+    output: str | None,
+    views: tuple[str, ...],
+    entity: str | None,
+    formats: str,
+    page_height: int | None,
+    numbering: bool | None,
+    remarks: bool | None,
+    wrap: int | None,
+    theme: str | None,
+) -> None:
+    """Draw flows: sequence diagrams, interface views, collaboration diagrams, HTML site."""
+    from callflow.check import check_flow
+    from callflow.render.collab import GraphvizMissing
+    from callflow.render.documents import (
+        VIEWS,
+        RenderOptions,
+        date_from_environment,
+        plan_documents,
+        write_documents,
+    )
+    from callflow.report import TextReporter
+    from callflow.scenarios import expand_scenarios
+
+    chosen_views = VIEWS if not views or "all" in views else tuple(v for v in VIEWS if v in views)
+    chosen_formats = _csv_choice(formats, ("svg", "html"), "--format")
+    failed = False
+    for path in files:
+        loaded = load(
+            path,
+            defines=defines,
+            root=root,
+            max_input_size=max_input_size,
+            max_scenarios=max_scenarios,
+            scenario_glob=scenario_glob,
+        )
+        if loaded.fatal:
+            click.echo(
+                TextReporter(color=_use_color()).render(loaded.diagnostics), nl=False, err=True
+            )
+            failed = True
+            continue
+        flow = loaded.flow
+        if entity is not None and flow.architecture.entity(entity) is None:
+            names = ", ".join(e.name for e in flow.architecture.entities)
+            raise click.UsageError(f"--entity {entity}: {path} declares no such entity ({names})")
+        every = expand_scenarios(flow, max_scenarios=max_scenarios).scenarios
+        findings = check_flow(flow, every)
+        options = RenderOptions(
+            views=chosen_views,
+            formats=chosen_formats,
+            entity=entity,
+            page_height=page_height,
+            numbering=numbering,
+            remarks=remarks,
+            wrap=wrap,
+            theme=theme,
+            date=date_from_environment(),
+        )
+        out_dir = _output_dir(path, output, len(files) > 1)
+        documents = plan_documents(flow, loaded.scenarios, options, findings, all_scenarios=every)
+        try:
+            written = write_documents(documents, out_dir)
+        except GraphvizMissing as missing:
+            raise click.ClickException(str(missing)) from None
+        except OSError as error:
+            raise click.ClickException(f"cannot write to {out_dir}: {error}") from None
+        for written_path in written:
+            click.echo(str(written_path))
+        errors = sum(1 for d in findings if d.is_error)
+        if findings:
+            click.echo(
+                f"{path}: drawn; the design review has {len(findings)} finding(s) "
+                f"({errors} error(s)): run callflow check {path}",
+                err=True,
+            )
+    if failed:
+        sys.exit(EXIT_USAGE)
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(["plantuml", "mermaid"]))
+@click.argument("file")
+@front_end_options
+@click.option(
+    "-o",
+    "--output",
+    metavar="DIR",
+    default=None,
+    help="Output folder (default out/<flow-stem>/export/).",
+)
+def export(
+    kind: str,
+    file: str,
+    defines: tuple[str, ...],
+    root: str | None,
+    max_input_size: int,
+    max_scenarios: int,
+    scenario_glob: str | None,
+    output: str | None,
+) -> None:
+    """Write each scenario as PlantUML or Mermaid text (for wikis and GitHub markdown)."""
+    from callflow.render.documents import write_atomic
+    from callflow.report import TextReporter
+
+    loaded = load(
+        file,
+        defines=defines,
+        root=root,
+        max_input_size=max_input_size,
+        max_scenarios=max_scenarios,
+        scenario_glob=scenario_glob,
+    )
+    if loaded.fatal:
+        click.echo(TextReporter(color=_use_color()).render(loaded.diagnostics), nl=False, err=True)
+        sys.exit(EXIT_USAGE)
+    if kind == "plantuml":
+        from callflow.export.plantuml import to_plantuml as convert
+
+        suffix = ".puml"
+    else:
+        from callflow.export.mermaid import to_mermaid as convert
+
+        suffix = ".mmd"
+    out_dir = Path(output) if output is not None else Path("out") / Path(file).stem / "export"
+    for scenario in loaded.scenarios:
+        target = out_dir / f"{scenario.slug}{suffix}"
+        try:
+            write_atomic(target, convert(loaded.flow, scenario))
+        except OSError as error:
+            raise click.ClickException(f"cannot write {target}: {error}") from None
+        click.echo(str(target))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

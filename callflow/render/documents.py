@@ -1,0 +1,193 @@
+"""Which documents a render produces, and writing them atomically.
+
+``plan_documents`` decides the file set (pure: a list of :class:`Document` with their
+paths and how to make them); ``write_documents`` makes each one and renames it into
+place, so an interrupted render never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from callflow import ir
+from callflow.diagnostics import Diagnostic
+from callflow.render.geometry import Layout, layout
+from callflow.render.placement import place
+from callflow.render.svg import render_page
+
+VIEWS = ("full", "interface", "collab")
+FORMATS = ("svg", "html")
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    views: tuple[str, ...] = VIEWS
+    formats: tuple[str, ...] = FORMATS
+    entity: str | None = None  # only this entity's interface views
+    page_height: float | None = None
+    numbering: bool | None = None
+    remarks: bool | None = None
+    wrap: int | None = None
+    theme: str | None = None
+    date: str | None = None  # shown on diagrams: from SOURCE_DATE_EPOCH only
+
+
+@dataclass(frozen=True)
+class DiagramView:
+    """One sequence diagram: a scenario's full view or an entity's interface view."""
+
+    scenario: ir.Scenario
+    entity: str | None  # None: the full diagram
+    layout: Layout
+    stem: str  # path without extension, relative to the output folder
+
+    @property
+    def kind(self) -> str:
+        return "full" if self.entity is None else "interface"
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file to write: its path relative to the output folder and how to make it."""
+
+    path: str
+    make: Callable[[], str] = field(repr=False)
+
+
+def date_from_environment() -> str | None:
+    """A date only from ``SOURCE_DATE_EPOCH`` (reproducible builds): never the clock."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if not value or not value.isdigit():
+        return None
+    import datetime
+
+    moment = datetime.datetime.fromtimestamp(int(value), tz=datetime.UTC)
+    return moment.strftime("%Y-%m-%d")
+
+
+def diagram_views(
+    flow: ir.Flow,
+    scenarios: Sequence[ir.Scenario],
+    options: RenderOptions,
+    *,
+    all_scenarios: Sequence[ir.Scenario] | None = None,
+) -> list[DiagramView]:
+    """Layouts of every selected sequence diagram, in a stable order."""
+    every = all_scenarios or scenarios
+    views: list[DiagramView] = []
+    entities = [e.name for e in flow.architecture.entities]
+    if options.entity is not None:
+        entities = [options.entity]
+    for scenario in scenarios:
+        wanted: list[str | None] = []
+        if "full" in options.views:
+            wanted.append(None)
+        if "interface" in options.views:
+            wanted.extend(entities)
+        for entity in wanted:
+            placement = place(
+                flow,
+                scenario,
+                entity=entity,
+                numbering=options.numbering,
+                remarks=options.remarks,
+                wrap=options.wrap,
+                theme=options.theme,
+                all_scenarios=every,
+            )
+            stem = f"{scenario.slug}/sequence" if entity is None else f"{scenario.slug}/{entity}"
+            views.append(
+                DiagramView(
+                    scenario,
+                    entity,
+                    layout(placement, page_height=options.page_height, date=options.date),
+                    stem,
+                )
+            )
+    return views
+
+
+def svg_documents(view: DiagramView) -> list[Document]:
+    """One SVG per page (``-pN`` suffixes only when the diagram has several pages)."""
+    pages = view.layout.pages
+    if len(pages) == 1:
+        return [Document(f"{view.stem}.svg", lambda: render_page(view.layout, pages[0]))]
+    return [
+        Document(
+            f"{view.stem}-p{page.index}.svg",
+            lambda page=page: render_page(view.layout, page),  # type: ignore[misc]
+        )
+        for page in pages
+    ]
+
+
+def plan_documents(
+    flow: ir.Flow,
+    scenarios: Sequence[ir.Scenario],
+    options: RenderOptions,
+    findings: Sequence[Diagnostic] = (),
+    *,
+    all_scenarios: Sequence[ir.Scenario] | None = None,
+) -> list[Document]:
+    """Every document of a render, in a stable order."""
+    documents: list[Document] = []
+    views = diagram_views(flow, scenarios, options, all_scenarios=all_scenarios)
+    if "svg" in options.formats:
+        for view in views:
+            documents.extend(svg_documents(view))
+    collab: dict[str, Callable[[], str]] = {}
+    if "collab" in options.views:
+        from callflow.render.collab import collaboration_graph, render_graph
+
+        for scenario in scenarios:
+
+            def make(scenario: ir.Scenario = scenario) -> str:
+                return render_graph(collaboration_graph(flow, scenario))
+
+            collab[scenario.slug] = make
+            if "svg" in options.formats:
+                documents.append(Document(f"{scenario.slug}/collaboration.svg", make))
+    if "html" in options.formats:
+        from callflow.render import html
+
+        documents.extend(
+            html.site_documents(
+                flow,
+                scenarios,
+                views,
+                collab,
+                findings,
+                options,
+                all_scenarios=all_scenarios or scenarios,
+            )
+        )
+    return documents
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_documents(documents: Sequence[Document], out_dir: Path) -> list[Path]:
+    """Make and write each document; returns the paths written, in order."""
+    written: list[Path] = []
+    for document in documents:
+        path = out_dir / document.path
+        write_atomic(path, document.make())
+        written.append(path)
+    return written
