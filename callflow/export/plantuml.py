@@ -1,0 +1,339 @@
+"""Export one scenario as a PlantUML sequence diagram (text users paste into wikis).
+
+Participants come in declaration order with their labels, boxed per ``system``; each
+message is an arrow (dashed for SIP responses, crossed when lost, one per receiver for a
+multicast) with the parameters written on the statement; features and headings are
+``== dividers ==``; actions, states, timers, resources and mixing are notes over their
+entity; remarks sit in a right-hand column like the HTML diagram's; ``sequence`` blocks
+are ``group`` blocks. ``autonumber`` gives message N the number N of the flow (fdl.md
+section 6): arrows that are not messages (media, create/delete, the extra arrows of a
+multicast) are drawn between ``autonumber stop`` and ``autonumber resume``.
+
+Escaping: PlantUML runs a preprocessor (``%date()`` expands anywhere), creole markup
+(``**``, ``//``, ``--``, ``~``), HTML-like tags and sprites (``<b>``, ``<&icon>``), entity
+references and ``\\n`` escapes over user text. Every character that could start one of
+those is written as ``<U+XXXX>``, which PlantUML shows as that character and nothing
+else, in display names, messages, notes, dividers and titles alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from callflow import ir
+
+__all__ = ["to_plantuml"]
+
+DEFAULT_WRAP = 40
+BOX_COLOR = "#F5F5F5"
+MEDIA_ARROW = "<-[#2E7D32,bold]->"
+MEDIA_STOP_ARROW = "<-[#888888,dashed]->"
+
+#: written as <U+XXXX> wherever they stand (``"`` too inside a quoted display name)
+_ALWAYS = frozenset("<>&%\\~$#[]{}|`")
+#: creole markup when doubled (``**bold**``, ``//italic//``, ``--strike--``...), and the
+#: ``/'`` ``'/`` block comment: encoded only next to their partner, so ``P-CSCF`` and
+#: ``Call-ID=x`` stay readable
+_PAIRED = {
+    "*": "*",
+    "-": "-",
+    "_": "_",
+    "=": "=",
+    '"': '"',
+    "^": "^",
+    "/": "/'",
+    "'": "/",
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029]")
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+_RESERVED = frozenset(
+    """
+    participant actor boundary control entity database collections queue as box end group
+    note hnote rnote ref over of left right across alt else loop opt par break critical
+    activate deactivate destroy create return autonumber title skinparam hide show newpage
+    legend header footer order autoactivate delay space mainframe caption scale
+    """.split()
+)
+
+
+def _text(value: str, *, quoted: bool = False) -> str:
+    """User text as literal PlantUML text; a newline becomes PlantUML's ``\\n``.
+
+    ``quoted``: the text stands between double quotes (a display name), where any ``"``
+    would end it.
+    """
+    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    value = _CONTROL.sub(lambda m: "\n" if m.group() in "\x85\u2028\u2029" else "\ufffd", value)
+    out: list[str] = []
+    last = len(value) - 1
+    for i, char in enumerate(value):
+        if char == "\n":
+            out.append("\\n")
+            continue
+        partners = _PAIRED.get(char, "")
+        paired = (i > 0 and value[i - 1] in partners) or (i < last and value[i + 1] in partners)
+        encode = paired or char in _ALWAYS or (quoted and char == '"')
+        out.append(f"<U+{ord(char):04X}>" if encode else char)
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class _Participant:
+    name: str
+    alias: str
+    label: str
+    system: ir.Group | None
+    color: str | None
+
+
+def _participants(flow: ir.Flow, scenario: ir.Scenario) -> tuple[_Participant, ...]:
+    """Declared entities in declaration order, then undeclared names in first-use order."""
+    arch = flow.architecture
+    names = [e.name for e in arch.entities]
+    seen = set(names)
+    for statement in scenario.statements():
+        for name in statement.entity_names():
+            if name.text not in seen:
+                seen.add(name.text)
+                names.append(name.text)
+    used_aliases: set[str] = set()
+    result: list[_Participant] = []
+    for name in names:
+        alias = name
+        while (
+            alias.lower() in _RESERVED or alias in used_aliases or (alias != name and alias in seen)
+        ):
+            alias += "_"
+        used_aliases.add(alias)
+        entity = arch.entity(name)
+        if entity is None:
+            result.append(_Participant(name, alias, name, None, None))
+            continue
+        system = next((g for g in arch.ancestors(name) if g.level == "system"), None)
+        color = entity.attribute("color")
+        result.append(
+            _Participant(
+                name,
+                alias,
+                entity.label if entity.label.strip() else name,  # "" is a syntax error
+                system,
+                color if color is not None and _COLOR.fullmatch(color) else None,
+            )
+        )
+    return tuple(result)
+
+
+def _message_text(message: ir.Message, wrap: int) -> str:
+    """``NAME(p1, p2)`` on one line when it fits, else the name then wrapped params."""
+    if not message.params:
+        return message.name
+    parts = [str(p) for p in message.params]
+    one_line = f"{message.name}({', '.join(parts)})"
+    if len(one_line) <= wrap:
+        return one_line
+    lines = [message.name]
+    current = "("
+    for i, part in enumerate(parts):
+        piece = part + ("," if i < len(parts) - 1 else ")")
+        if current != "(" and len(current) + 1 + len(piece) > wrap:
+            lines.append(current)
+            current = piece
+        else:
+            current += piece if current == "(" else " " + piece
+    lines.append(current)
+    return "\n".join(lines)
+
+
+def _option_on(flow: ir.Flow, name: str, override: bool | None) -> bool:
+    if override is not None:
+        return override
+    return (flow.option(name, "on") or "on").lower() != "off"
+
+
+def _wrap_width(flow: ir.Flow, override: int | None) -> int:
+    if override is not None:
+        return max(1, override)
+    value = flow.option("wrap")
+    return int(value) if value is not None and value.isdigit() and int(value) > 0 else DEFAULT_WRAP
+
+
+class _Writer:
+    """Accumulates the lines of one diagram (a builder: not data)."""
+
+    def __init__(
+        self,
+        flow: ir.Flow,
+        scenario: ir.Scenario,
+        *,
+        numbering: bool,
+        remarks: bool,
+        wrap: int,
+    ) -> None:
+        self.flow = flow
+        self.scenario = scenario
+        self.numbering = numbering
+        self.remarks = remarks
+        self.wrap = wrap
+        self.participants = _participants(flow, scenario)
+        self.alias = {p.name: p.alias for p in self.participants}
+        self.label = {p.name: p.label for p in self.participants}
+        self.lines: list[str] = []
+        self.indent = 0
+
+    # -- output helpers
+    def emit(self, line: str) -> None:
+        self.lines.append("  " * self.indent + line)
+
+    def unnumbered(self, lines: Iterable[str]) -> None:
+        """Arrows that are not flow messages: keep autonumber in step with the flow."""
+        if self.numbering:
+            self.emit("autonumber stop")
+        for line in lines:
+            self.emit(line)
+        if self.numbering:
+            self.emit("autonumber resume")
+
+    def id_of(self, name: ir.Name | str) -> str:
+        text = name.text if isinstance(name, ir.Name) else name
+        return self.alias[text]
+
+    def note_over(self, names: Iterable[ir.Name], text: str, shape: str = "note") -> None:
+        aliases = list(dict.fromkeys(self.id_of(n) for n in names))
+        self.emit(f"{shape} over {', '.join(aliases)} : {_text(text)}")
+
+    def remark(self, text: str | None) -> None:
+        if text is None or not self.remarks or not self.participants:
+            return
+        self.emit(f"note right of {self.participants[-1].alias} : {_text(text)}")
+
+    # -- document
+    def document(self) -> str:
+        title = f"{self.flow.display_title}: {self.scenario.name}"
+        self.emit("@startuml")
+        self.emit(f"title {_text(title)}")
+        if self.numbering:
+            self.emit("autonumber")
+        self.declare_participants()
+        for feature in self.scenario.features:
+            self.emit(f"== {_text(feature.name)} ==")
+            self.body(feature.body)
+        self.emit("@enduml")
+        return "\n".join(self.lines) + "\n"
+
+    def declare_participants(self) -> None:
+        open_box: ir.Group | None = None
+        for p in self.participants:
+            if p.system is not open_box:
+                if open_box is not None:
+                    self.indent -= 1
+                    self.emit("end box")
+                if p.system is not None:
+                    color = next((a.value for a in p.system.attributes if a.key == "color"), None)
+                    fill = color if color is not None and _COLOR.fullmatch(color) else BOX_COLOR
+                    self.emit(f'box "{_text(p.system.label, quoted=True)}" {fill}')
+                    self.indent += 1
+                open_box = p.system
+            suffix = f" {p.color}" if p.color else ""
+            self.emit(f'participant "{_text(p.label, quoted=True)}" as {p.alias}{suffix}')
+        if open_box is not None:
+            self.indent -= 1
+            self.emit("end box")
+
+    def body(self, statements: Iterable[ir.Statement]) -> None:
+        for statement in statements:
+            self.statement(statement)
+
+    def statement(self, st: ir.Statement) -> None:
+        match st:
+            case ir.Message():
+                self.message(st)
+            case ir.Sequence():
+                self.emit(f"group {_text(st.name)}")
+                self.indent += 1
+                self.remark(st.remark)
+                self.body(st.body)
+                self.indent -= 1
+                self.emit("end")
+                return
+            case ir.Heading():
+                self.emit(f"== {_text(st.text)} ==")
+            case ir.Remark():
+                self.remark(st.text)
+            case ir.Action():
+                self.note_over([st.entity], st.text, "hnote")
+            case ir.BeginAction():
+                self.note_over([st.entity], f"begins action: {st.text}", "hnote")
+            case ir.EndAction():
+                self.note_over([st.entity], f"ends action: {st.text}", "hnote")
+            case ir.StateChange():
+                self.note_over([st.entity], f"state: {st.state}", "rnote")
+            case ir.TimerStart():
+                duration = f" ({st.duration_text})" if st.duration_text else ""
+                self.note_over([st.entity], f"starts timer {st.timer.text}{duration}")
+            case ir.TimerStop():
+                self.note_over([st.entity], f"stops timer {st.timer.text}")
+            case ir.TimerTimeout():
+                self.note_over([st.entity], f"timeout {st.timer.text}")
+            case ir.ResourceAllocate():
+                self.note_over([st.entity], f'allocates resource "{st.resource}"')
+            case ir.ResourceFree():
+                self.note_over([st.entity], f'frees resource "{st.resource}"')
+            case ir.MediaStart():
+                attrs = ", ".join(f"{a.key}={a.value}" for a in st.attributes)
+                text = "RTP media" + (f"\n({attrs})" if attrs else "")
+                a, b = self.id_of(st.a), self.id_of(st.b)
+                self.unnumbered([f"{a} {MEDIA_ARROW} {b} : {_text(text)}"])
+            case ir.MediaStop():
+                self.unnumbered(
+                    [f"{self.id_of(st.a)} {MEDIA_STOP_ARROW} {self.id_of(st.b)} : RTP media stop"]
+                )
+            case ir.Mix():
+                parties = ", ".join(self.label[p.text] for p in st.parties)
+                self.note_over([st.mixer], f"mixes {parties}")
+            case ir.StopMixing():
+                self.note_over([st.mixer], "stops mixing")
+            case ir.Create():
+                a, b = self.id_of(st.creator), self.id_of(st.created)
+                self.emit(f"create {b}")
+                self.unnumbered([f"{a} -> {b} : «create»"])
+            case ir.Delete():
+                a, b = self.id_of(st.deleter), self.id_of(st.deleted)
+                self.unnumbered([f"{a} -> {b} : «delete»"])
+                self.emit(f"destroy {b}")
+            case _:  # a Case cannot occur in a scenario: expansion chose its leg
+                return
+        self.remark(st.remark)
+
+    def message(self, message: ir.Message) -> None:
+        dashed = "-" if message.is_response else ""
+        arrow = f"-{dashed}>" + ("x" if message.lost else "")
+        text = _text(_message_text(message, self.wrap))
+        sender = self.id_of(message.sender)
+        first, *rest = message.receivers
+        self.emit(f"{sender} {arrow} {self.id_of(first)} : {text}")
+        if rest:
+            self.unnumbered(f"{sender} {arrow} {self.id_of(r)} : {text}" for r in rest)
+
+
+def to_plantuml(
+    flow: ir.Flow,
+    scenario: ir.Scenario,
+    *,
+    numbering: bool | None = None,
+    remarks: bool | None = None,
+    wrap: int | None = None,
+) -> str:
+    """The scenario as a ``@startuml`` ... ``@enduml`` sequence diagram.
+
+    ``numbering``, ``remarks`` and ``wrap`` override the flow's ``option`` lines (fdl.md
+    section 7), as the command-line flags do. The output depends only on its inputs.
+    """
+    return _Writer(
+        flow,
+        scenario,
+        numbering=_option_on(flow, "numbering", numbering),
+        remarks=_option_on(flow, "remarks", remarks),
+        wrap=_wrap_width(flow, wrap),
+    ).document()
