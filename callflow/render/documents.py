@@ -100,7 +100,11 @@ def diagram_views(
                 theme=options.theme,
                 all_scenarios=every,
             )
-            stem = f"{scenario.slug}/sequence" if entity is None else f"{scenario.slug}/{entity}"
+            stem = (
+                f"{scenario.slug}/sequence"
+                if entity is None
+                else f"{scenario.slug}/interface-{entity}"
+            )
             views.append(
                 DiagramView(
                     scenario,
