@@ -1,0 +1,140 @@
+"""`callflow render` and `callflow export` from the command line."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from callflow.cli import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+REFERENCE = str(ROOT / "flows" / "ims-conference.fdl")
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    assert "Traceback" not in result.output + result.stderr, result.output + result.stderr
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_render_svg_full_view_prints_every_file_written(tmp_path: Path) -> None:
+    code, out, _ = run(
+        "render", REFERENCE, "--view", "full", "--format", "svg", "-o", str(tmp_path)
+    )
+    assert code == 0
+    written = out.split()
+    assert written == [
+        str(tmp_path / "participant-joins" / "sequence.svg"),
+        str(tmp_path / "participant-declines" / "sequence.svg"),
+    ]
+    for path in written:
+        ET.parse(path)  # valid XML
+
+
+def test_render_interface_view_of_one_entity(tmp_path: Path) -> None:
+    code, out, _ = run(
+        "render",
+        REFERENCE,
+        "--view",
+        "interface",
+        "--entity",
+        "S_CSCF_A",
+        "--format",
+        "svg",
+        "--scenario",
+        "*joins",
+        "-o",
+        str(tmp_path),
+    )
+    assert code == 0
+    assert out.split() == [str(tmp_path / "participant-joins" / "interface-S_CSCF_A.svg")]
+
+
+def test_render_page_height_writes_pages(tmp_path: Path) -> None:
+    code, out, _ = run(
+        "render",
+        REFERENCE,
+        "--view",
+        "full",
+        "--format",
+        "svg",
+        "--page-height",
+        "1000",
+        "--scenario",
+        "*declines",
+        "-o",
+        str(tmp_path),
+    )
+    assert code == 0
+    pages = out.split()
+    assert len(pages) > 2 and pages[0].endswith("sequence-p1.svg")
+    last = Path(pages[-1]).read_text(encoding="utf-8")
+    assert f"page {len(pages)} of {len(pages)}" in last
+
+
+def test_render_is_deterministic(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        assert run("render", REFERENCE, "-o", str(tmp_path / name))[0] == 0
+    files_a = sorted(
+        p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file()
+    )
+    files_b = sorted(
+        p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file()
+    )
+    assert files_a == files_b and len(files_a) > 40
+    for rel in files_a:
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+
+
+def test_render_draws_a_flow_with_findings(tmp_path: Path) -> None:
+    flow = tmp_path / "f.fdl"
+    flow.write_text('eternal: A [role=ue]\nfeature "F" {\n  X : A -> Ghost\n}\n', encoding="utf-8")
+    code, out, err = run(
+        "render", str(flow), "--format", "svg", "--view", "full", "-o", str(tmp_path / "o")
+    )
+    assert code == 0
+    assert "undeclared" in Path(out.split()[0]).read_text(encoding="utf-8")
+    assert "design review has 1 finding" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "pdf"], "--format"),
+        (["--entity", "NOPE"], "declares no such entity"),
+        (["--scenario", "nothing*"], "matches"),
+        (["--view", "bogus"], "--view"),
+    ],
+)
+def test_render_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    code, out, err = run("render", REFERENCE, "-o", str(tmp_path), *args)
+    assert code == 2
+    assert message in out + err
+
+
+def test_render_parse_error_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    flow = tmp_path / "bad.fdl"
+    flow.write_text('eternal: A\nfeature "F" {\n  180 Ringing A -> A\n}\n', encoding="utf-8")
+    code, _out, err = run("render", str(flow), "-o", str(tmp_path / "o"))
+    assert code == 2
+    assert "bad.fdl:3:" in err and "^" in err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "suffix", "marker"),
+    [("plantuml", ".puml", "@startuml"), ("mermaid", ".mmd", "sequenceDiagram")],
+)
+def test_export_writes_one_file_per_scenario(
+    tmp_path: Path, kind: str, suffix: str, marker: str
+) -> None:
+    code, out, _ = run("export", kind, REFERENCE, "-o", str(tmp_path))
+    assert code == 0
+    assert out.split() == [
+        str(tmp_path / f"participant-joins{suffix}"),
+        str(tmp_path / f"participant-declines{suffix}"),
+    ]
+    assert marker in Path(out.split()[0]).read_text(encoding="utf-8")
