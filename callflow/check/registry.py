@@ -9,11 +9,12 @@ scenario (``check_scenario``); the runner merges equal findings across scenarios
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 from callflow import ir
 from callflow.diagnostics import Severity
+from callflow.sip.model import SipModel, build_model
 
 Scope = Literal["file", "scenario"]
 
@@ -33,10 +34,19 @@ class CheckContext:
 
     flow: ir.Flow
     entities: dict[str, ir.Entity]
+    _models: dict[int, SipModel] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def for_flow(cls, flow: ir.Flow) -> CheckContext:
         return cls(flow, {e.name: e for e in flow.architecture.entities})
+
+    def sip(self, scenario: ir.Scenario) -> SipModel:
+        """The scenario's SIP model, built once and shared by every rule."""
+        model = self._models.get(scenario.index)
+        if model is None or model.scenario is not scenario:
+            model = build_model(scenario, self.entities)
+            self._models[scenario.index] = model
+        return model
 
 
 class Rule:

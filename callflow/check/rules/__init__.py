@@ -1,11 +1,11 @@
-"""Every checker rule, one small module each; importing this package registers them."""
+"""Every checker rule, one small module each; importing this package registers them.
 
-from callflow.check.rules import (  # noqa: F401
-    flow001_undeclared_entity,
-    flow002_timer_left_running,
-    flow003_resource_leak,
-    flow004_action_not_ended,
-    flow005_deleted_entity_used,
-    flow006_unreachable_leg,
-    flow007_message_misclassified,
-)
+Modules are discovered, not listed: a new rule is a new module here with a ``@register``
+class (``flow002_timer_left_running.py``, ``sip201_ack_missing.py``).
+"""
+
+import importlib
+import pkgutil
+
+for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+    importlib.import_module(f"{__name__}.{_module}")
