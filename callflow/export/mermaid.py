@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from callflow import ir
+from callflow.export.common import message_text, option_on, participants, wrap_width
 
 __all__ = ["to_mermaid"]
 
-DEFAULT_WRAP = 40
 BOX_COLOR = "rgba(128, 128, 128, 0.1)"
 SEQUENCE_COLOR = "rgba(128, 128, 128, 0.08)"
 
@@ -81,77 +80,6 @@ def _text(value: str, table: dict[str, str] = _ENTITIES) -> str:
     return "".join(out).replace("\n", "<br/>")
 
 
-@dataclass(frozen=True, slots=True)
-class _Participant:
-    name: str
-    alias: str
-    label: str
-    system: ir.Group | None
-
-
-def _participants(flow: ir.Flow, scenario: ir.Scenario) -> tuple[_Participant, ...]:
-    """Declared entities in declaration order, then undeclared names in first-use order."""
-    arch = flow.architecture
-    names = [e.name for e in arch.entities]
-    seen = set(names)
-    for statement in scenario.statements():
-        for name in statement.entity_names():
-            if name.text not in seen:
-                seen.add(name.text)
-                names.append(name.text)
-    used_aliases: set[str] = set()
-    result: list[_Participant] = []
-    for name in names:
-        alias = name
-        while (
-            alias.lower() in _RESERVED or alias in used_aliases or (alias != name and alias in seen)
-        ):
-            alias += "_"
-        used_aliases.add(alias)
-        entity = arch.entity(name)
-        if entity is None:
-            result.append(_Participant(name, alias, name, None))
-        else:
-            system = next((g for g in arch.ancestors(name) if g.level == "system"), None)
-            label = entity.label if entity.label.strip() else name  # "" draws no box
-            result.append(_Participant(name, alias, label, system))
-    return tuple(result)
-
-
-def _message_text(message: ir.Message, wrap: int) -> str:
-    """``NAME(p1, p2)`` on one line when it fits, else the name then wrapped params."""
-    if not message.params:
-        return message.name
-    parts = [str(p) for p in message.params]
-    one_line = f"{message.name}({', '.join(parts)})"
-    if len(one_line) <= wrap:
-        return one_line
-    lines = [message.name]
-    current = "("
-    for i, part in enumerate(parts):
-        piece = part + ("," if i < len(parts) - 1 else ")")
-        if current != "(" and len(current) + 1 + len(piece) > wrap:
-            lines.append(current)
-            current = piece
-        else:
-            current += piece if current == "(" else " " + piece
-    lines.append(current)
-    return "\n".join(lines)
-
-
-def _option_on(flow: ir.Flow, name: str, override: bool | None) -> bool:
-    if override is not None:
-        return override
-    return (flow.option(name, "on") or "on").lower() != "off"
-
-
-def _wrap_width(flow: ir.Flow, override: int | None) -> int:
-    if override is not None:
-        return max(1, override)
-    value = flow.option("wrap")
-    return int(value) if value is not None and value.isdigit() and int(value) > 0 else DEFAULT_WRAP
-
-
 class _Writer:
     """Accumulates the lines of one diagram (a builder: not data)."""
 
@@ -168,7 +96,7 @@ class _Writer:
         self.scenario = scenario
         self.remarks = remarks
         self.wrap = wrap
-        self.participants = _participants(flow, scenario)
+        self.participants = participants(flow, scenario, _RESERVED)
         self.alias = {p.name: p.alias for p in self.participants}
         self.label = {p.name: p.label for p in self.participants}
         self.position = {p.name: i for i, p in enumerate(self.participants)}
@@ -302,7 +230,7 @@ class _Writer:
         self.number += 1
         dotted = "-" if message.is_response else ""
         arrow = f"-{dotted}x" if message.lost else f"-{dotted}>>"
-        text = _message_text(message, self.wrap)
+        text = message_text(message, self.wrap)
         if self.explicit_numbers:
             text = f"{self.number}. {text}"
         sender = self.id_of(message.sender)
@@ -326,7 +254,7 @@ def to_mermaid(
     return _Writer(
         flow,
         scenario,
-        numbering=_option_on(flow, "numbering", numbering),
-        remarks=_option_on(flow, "remarks", remarks),
-        wrap=_wrap_width(flow, wrap),
+        numbering=option_on(flow, "numbering", numbering),
+        remarks=option_on(flow, "remarks", remarks),
+        wrap=wrap_width(flow, wrap),
     ).document()

@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from callflow import ir
+from callflow.export.common import message_text, option_on, participants, wrap_width
 
 __all__ = ["to_plantuml"]
 
-DEFAULT_WRAP = 40
 BOX_COLOR = "#F5F5F5"
 MEDIA_ARROW = "<-[#2E7D32,bold]->"
 MEDIA_STOP_ARROW = "<-[#888888,dashed]->"
@@ -79,86 +78,6 @@ def _text(value: str, *, quoted: bool = False) -> str:
     return "".join(out)
 
 
-@dataclass(frozen=True, slots=True)
-class _Participant:
-    name: str
-    alias: str
-    label: str
-    system: ir.Group | None
-    color: str | None
-
-
-def _participants(flow: ir.Flow, scenario: ir.Scenario) -> tuple[_Participant, ...]:
-    """Declared entities in declaration order, then undeclared names in first-use order."""
-    arch = flow.architecture
-    names = [e.name for e in arch.entities]
-    seen = set(names)
-    for statement in scenario.statements():
-        for name in statement.entity_names():
-            if name.text not in seen:
-                seen.add(name.text)
-                names.append(name.text)
-    used_aliases: set[str] = set()
-    result: list[_Participant] = []
-    for name in names:
-        alias = name
-        while (
-            alias.lower() in _RESERVED or alias in used_aliases or (alias != name and alias in seen)
-        ):
-            alias += "_"
-        used_aliases.add(alias)
-        entity = arch.entity(name)
-        if entity is None:
-            result.append(_Participant(name, alias, name, None, None))
-            continue
-        system = next((g for g in arch.ancestors(name) if g.level == "system"), None)
-        color = entity.attribute("color")
-        result.append(
-            _Participant(
-                name,
-                alias,
-                entity.label if entity.label.strip() else name,  # "" is a syntax error
-                system,
-                color if color is not None and _COLOR.fullmatch(color) else None,
-            )
-        )
-    return tuple(result)
-
-
-def _message_text(message: ir.Message, wrap: int) -> str:
-    """``NAME(p1, p2)`` on one line when it fits, else the name then wrapped params."""
-    if not message.params:
-        return message.name
-    parts = [str(p) for p in message.params]
-    one_line = f"{message.name}({', '.join(parts)})"
-    if len(one_line) <= wrap:
-        return one_line
-    lines = [message.name]
-    current = "("
-    for i, part in enumerate(parts):
-        piece = part + ("," if i < len(parts) - 1 else ")")
-        if current != "(" and len(current) + 1 + len(piece) > wrap:
-            lines.append(current)
-            current = piece
-        else:
-            current += piece if current == "(" else " " + piece
-    lines.append(current)
-    return "\n".join(lines)
-
-
-def _option_on(flow: ir.Flow, name: str, override: bool | None) -> bool:
-    if override is not None:
-        return override
-    return (flow.option(name, "on") or "on").lower() != "off"
-
-
-def _wrap_width(flow: ir.Flow, override: int | None) -> int:
-    if override is not None:
-        return max(1, override)
-    value = flow.option("wrap")
-    return int(value) if value is not None and value.isdigit() and int(value) > 0 else DEFAULT_WRAP
-
-
 class _Writer:
     """Accumulates the lines of one diagram (a builder: not data)."""
 
@@ -176,7 +95,7 @@ class _Writer:
         self.numbering = numbering
         self.remarks = remarks
         self.wrap = wrap
-        self.participants = _participants(flow, scenario)
+        self.participants = participants(flow, scenario, _RESERVED)
         self.alias = {p.name: p.alias for p in self.participants}
         self.label = {p.name: p.label for p in self.participants}
         self.lines: list[str] = []
@@ -309,7 +228,7 @@ class _Writer:
     def message(self, message: ir.Message) -> None:
         dashed = "-" if message.is_response else ""
         arrow = f"-{dashed}>" + ("x" if message.lost else "")
-        text = _text(_message_text(message, self.wrap))
+        text = _text(message_text(message, self.wrap))
         sender = self.id_of(message.sender)
         first, *rest = message.receivers
         self.emit(f"{sender} {arrow} {self.id_of(first)} : {text}")
@@ -333,7 +252,7 @@ def to_plantuml(
     return _Writer(
         flow,
         scenario,
-        numbering=_option_on(flow, "numbering", numbering),
-        remarks=_option_on(flow, "remarks", remarks),
-        wrap=_wrap_width(flow, wrap),
+        numbering=option_on(flow, "numbering", numbering),
+        remarks=option_on(flow, "remarks", remarks),
+        wrap=wrap_width(flow, wrap),
     ).document()
