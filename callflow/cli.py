@@ -143,35 +143,123 @@ def cli() -> None:
     """Turn FDL call-flow descriptions into checked, documented, executable artefacts."""
 
 
+def _severity_option(values: Sequence[str]) -> list[tuple[str, str]]:
+    pairs = []
+    for item in values:
+        selector, sep, level = item.partition("=")
+        if not sep or not selector.strip() or not level.strip():
+            raise click.BadParameter(
+                f"{item!r}: expected CODE=LEVEL, such as SIP104=error", param_hint="--severity"
+            )
+        pairs.append((selector.strip(), level.strip()))
+    return pairs
+
+
+def _load_config(config_path: str | None, no_config: bool) -> Any:
+    from callflow.check.config import Config, ConfigError, discover, load
+
+    if no_config:
+        return Config()
+    try:
+        return load(Path(config_path)) if config_path is not None else discover()
+    except ConfigError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def _cli_selectors(values: Sequence[str], option: str) -> tuple[str, ...]:
+    from callflow.check.config import ConfigError, check_selector
+
+    for value in values:
+        try:
+            check_selector(value)
+        except ConfigError as error:
+            raise click.BadParameter(str(error), param_hint=option) from None
+    return tuple(values)
+
+
 @cli.command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @front_end_options
-@click.option("--strict", is_flag=True, help="Warnings count as errors for the exit code.")
+@click.option(
+    "--strict/--no-strict",
+    "--warn-as-error",
+    "strict",
+    default=None,
+    help="Warnings count as errors for the exit code (--warn-as-error is the same).",
+)
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "github", "sarif"]),
     default="text",
     show_default=True,
-    help="Output format (json: see docs/cli.md).",
+    help="Output format: text, json, github (workflow annotations), sarif (2.1.0).",
 )
 @click.option("--select", multiple=True, metavar="CODE", help="Only these rules (prefix or name).")
-@click.option("--ignore", multiple=True, metavar="CODE", help="Skip these rules (prefix or name).")
+@click.option(
+    "--ignore",
+    "--disable",
+    "ignore",
+    multiple=True,
+    metavar="CODE",
+    help="Skip these rules (prefix or name).",
+)
+@click.option(
+    "--severity",
+    "severities",
+    multiple=True,
+    metavar="CODE=LEVEL",
+    help="Report a rule's findings as error, warning or note (prefix or name; repeatable).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Read [tool.callflow] from this file (default: the nearest pyproject.toml).",
+)
+@click.option("--no-config", is_flag=True, help="Ignore [tool.callflow] in pyproject.toml.")
+@click.pass_context
 def check(
+    ctx: click.Context,
     files: tuple[str, ...],
     defines: tuple[str, ...],
     root: str | None,
     max_input_size: int,
     max_scenarios: int,
     scenario_glob: str | None,
-    strict: bool,
+    strict: bool | None,
     output_format: str,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
+    severities: tuple[str, ...],
+    config_path: str | None,
+    no_config: bool,
 ) -> None:
-    """Check flows: syntax, design review (FLOW rules) over every scenario."""
-    from callflow.check import check_flow
+    """Check flows: syntax, and every rule (SIP and FLOW) over every scenario.
+
+    Defaults come from [tool.callflow] in the nearest pyproject.toml; options given here
+    win. `callflow rules` lists the rules."""
+    from callflow.check import Layer, Selection, check_flow
+    from callflow.check.config import ConfigError, severity_overrides
+    from callflow.diagnostics import Severity
     from callflow.report import REPORTERS
+
+    config = _load_config(config_path, no_config)
+    selection = Selection((Layer(config.select, config.ignore),)).then(
+        Layer(_cli_selectors(select, "--select") or None, _cli_selectors(ignore, "--ignore"))
+    )
+    try:
+        overrides = (config.severity, severity_overrides(_severity_option(severities)))
+    except ConfigError as error:
+        raise click.BadParameter(str(error), param_hint="--severity") from None
+    if strict is None:
+        strict = bool(config.strict)
+    if (
+        config.max_scenarios is not None
+        and ctx.get_parameter_source("max_scenarios") is click.core.ParameterSource.DEFAULT
+    ):
+        max_scenarios = config.max_scenarios
 
     reporter = REPORTERS[output_format](color=_use_color())
     everything: list[Any] = []
@@ -191,7 +279,7 @@ def check(
             fatal = True
         else:
             diagnostics += check_flow(
-                loaded.flow, loaded.scenarios, select=select or None, ignore=ignore or None
+                loaded.flow, loaded.scenarios, selection=selection, severity=overrides
             )
             summaries.append(_summary(loaded, diagnostics))
         everything += diagnostics
@@ -201,19 +289,22 @@ def check(
     click.echo(output, nl=False, color=reporter.color)
     if fatal:
         sys.exit(EXIT_USAGE)
-    if any(d.is_error for d in everything) or (strict and everything):
+    counted = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
+    if any(d.severity in counted for d in everything):
         sys.exit(EXIT_FINDINGS)
 
 
 def _summary(loaded: Loaded, diagnostics: Sequence[Any]) -> str:
     errors = sum(1 for d in diagnostics if d.is_error)
-    warnings = len(diagnostics) - errors
+    notes = sum(1 for d in diagnostics if str(d.severity) == "note")
+    warnings = len(diagnostics) - errors - notes
     messages = "/".join(str(len(s.messages())) for s in loaded.scenarios)
     entities = len(loaded.flow.architecture.entities)
     outcome = (
         "no findings"
         if not diagnostics
         else f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
+        + (f", {_plural(notes, 'note')}" if notes else "")
     )
     count = len(loaded.scenarios)
     noun = "message" if messages == "1" else "messages"
@@ -264,6 +355,41 @@ def scenarios(
             for i, (cell, w) in enumerate(zip(row, widths, strict=True))
         ]
         click.echo("  ".join(cells).rstrip())
+
+
+@cli.command("rules")
+@click.argument("query", required=False, metavar="[CODE|NAME|PREFIX]")
+@click.option(
+    "--markdown",
+    is_flag=True,
+    help="Print the rules as Markdown (what docs/rules.md holds).",
+)
+def rules_command(query: str | None, markdown: bool) -> None:
+    """List the rules, or show one rule's documentation.
+
+    With no argument: every rule's code, name, default severity and summary. With a
+    code or dotted name (SIP201, invite.ack-missing): that rule's full documentation and
+    the RFC section it comes from. With a prefix (SIP2, sdp): the table of those rules.
+    """
+    from callflow.check import close_matches, find_rule, known_rules, rules_matching
+    from callflow.report.rules_doc import rule_table, rule_text, rules_markdown
+
+    chosen = known_rules()
+    if query is not None:
+        rule = find_rule(query)
+        if rule is not None and not markdown:
+            click.echo(rule_text(rule), nl=False)
+            return
+        chosen = [rule] if rule is not None else rules_matching(query)
+        if not chosen:
+            near = close_matches(query)
+            hint = f" (did you mean {' or '.join(near)}?)" if near else ""
+            raise click.UsageError(f"no rule is named {query!r}{hint}; `callflow rules` lists them")
+    if markdown:
+        click.echo(rules_markdown(chosen), nl=False)
+        return
+    for line in rule_table(chosen):
+        click.echo(line.rstrip())
 
 
 def _csv_choice(value: str, allowed: Sequence[str], option: str) -> tuple[str, ...]:

@@ -40,12 +40,14 @@ def caret_lines(source_line: str, col: int, end_col: int | None = None) -> list[
 
 
 class TextReporter(Reporter):
-    def headline(self, diag: Diagnostic) -> str:
+    def headline(self, diag: Diagnostic, *, nested: bool = False) -> str:
+        """The finding's line; a note attached to another finding (``nested``) is
+        ``file:line:col: note: message``."""
         loc = diag.loc
         severity = str(diag.severity)
         if self.color:
             severity = click.style(severity, fg=_COLORS[diag.severity], bold=True)
-        if diag.severity is Severity.NOTE:
+        if nested and diag.severity is Severity.NOTE:
             return f"{loc.file}:{loc.line}:{loc.col}: {severity}: {diag.message}"
         scenarios = f" [{', '.join(diag.scenarios)}]" if diag.scenarios else ""
         return (
@@ -53,8 +55,8 @@ class TextReporter(Reporter):
             f"{diag.message}{scenarios}"
         )
 
-    def lines(self, diag: Diagnostic) -> list[str]:
-        out = [self.headline(diag)]
+    def lines(self, diag: Diagnostic, *, nested: bool = False) -> list[str]:
+        out = [self.headline(diag, nested=nested)]
         if diag.source_line is not None:
             same_line = diag.loc.end_line == diag.loc.line
             out += caret_lines(
@@ -63,7 +65,7 @@ class TextReporter(Reporter):
         for include in diag.loc.included_from:
             out.append(f"    included from {include.file}:{include.line}:{include.col}")
         for note in diag.notes:
-            out += self.lines(note)
+            out += self.lines(note, nested=True)
         return out
 
     def render(self, diagnostics: Sequence[Diagnostic]) -> str:

@@ -56,18 +56,35 @@ class SipLink:
     proxy_originated: bool = False
 
 
+def _newest_with_call(items: dict[int, Transaction], call: str | None) -> Transaction | None:
+    """The newest item with the call (any call when None).
+
+    ``items`` holds only live entries (requests a proxy may still forward, ACKs it has not
+    forwarded yet), in arrival order: dead ones are deleted when they die, so a scan
+    only passes over other calls' live entries, never over the flow's history.
+    """
+    for key in reversed(items):
+        item = items[key]
+        if call is None or item.call == call:
+            return item
+    return None
+
+
 class _Linker:
     def __init__(self, proxies: frozenset[str]) -> None:
         self.proxies = proxies
-        #: (client, server) -> transactions not yet completed, oldest first
-        self.open_by_hop: dict[tuple[str, str], list[Transaction]] = {}
+        #: (client, server) -> transactions not yet completed, by request index, oldest first
+        self.open_by_hop: dict[tuple[str, str], dict[int, Transaction]] = {}
         #: (client, server) -> every transaction, newest last (for completed fallbacks)
         self.all_by_hop: dict[tuple[str, str], list[Transaction]] = {}
-        #: (proxy, method) -> requests received by the proxy, oldest first
-        self.received: dict[tuple[str, str], list[Transaction]] = {}
-        #: ACKs received by a proxy: (proxy) -> list of (call, index, linked flag holder)
-        self.acks_received: dict[str, list[Transaction]] = {}
+        #: (proxy, method) -> requests the proxy received and has not answered finally,
+        #: by message index in arrival order
+        self.received: dict[tuple[str, str], dict[int, Transaction]] = {}
+        #: proxy -> ACKs it received and has not forwarded yet, by message index
+        self.acks_received: dict[str, dict[int, Transaction]] = {}
         self.links: list[SipLink | None] = []
+        #: (client, server, call or None) -> the newest INVITE transaction on that hop
+        self.invites: dict[tuple[str, str, str | None], Transaction] = {}
 
     # -------------------------------------------------------------- requests
     def request(self, index: int, message: ir.Message) -> SipLink:
@@ -82,18 +99,19 @@ class _Linker:
         elif forwards is not None:
             call = forwards.call
         elif sender in self.proxies and method in ("CANCEL", "ACK"):
-            invite = self._newest(sender, receiver, "INVITE", None)
+            invite = self._newest_invite(sender, receiver, None)
             call = invite.call if invite is not None else MAIN_CALL
         else:
             call = MAIN_CALL
         proxy_originated = sender in self.proxies and forwards is None
         if method == "ACK":
-            acked = self._newest(sender, receiver, "INVITE", call)
+            acked = self._newest_invite(sender, receiver, call)
             marker = Transaction(call, sender, receiver, "ACK", index)
             if forwards is not None:
                 forwards.linked = True
+                del self.acks_received[sender][forwards.request]  # ACKs are not forked
             if receiver in self.proxies:
-                self.acks_received.setdefault(receiver, []).append(marker)
+                self.acks_received.setdefault(receiver, {})[index] = marker
             return SipLink(
                 call,
                 acked,
@@ -101,10 +119,13 @@ class _Linker:
                 proxy_originated=proxy_originated,
             )
         txn = Transaction(call, sender, receiver, method, index, parent=forwards)
-        self.open_by_hop.setdefault((sender, receiver), []).append(txn)
+        self.open_by_hop.setdefault((sender, receiver), {})[index] = txn
+        if method == "INVITE":
+            self.invites[(sender, receiver, call)] = txn
+            self.invites[(sender, receiver, None)] = txn
         self.all_by_hop.setdefault((sender, receiver), []).append(txn)
         if receiver in self.proxies:
-            self.received.setdefault((receiver, method), []).append(txn)
+            self.received.setdefault((receiver, method), {})[index] = txn
         return SipLink(
             call,
             txn,
@@ -115,28 +136,14 @@ class _Linker:
     def _find_forwarded(self, proxy: str, method: str, call: str | None) -> Transaction | None:
         """The newest request of this method the proxy received and may still forward."""
         if method == "ACK":
-            for ack in reversed(self.acks_received.get(proxy, ())):
-                if not ack.linked and (call is None or ack.call == call):
-                    return ack
-            return None
+            acks = self.acks_received.get(proxy)
+            return _newest_with_call(acks, call) if acks else None
         pending = self.received.get((proxy, method))
-        if not pending:
-            return None
-        # completed requests can never be forwarded again: drop them from the tail
-        while pending and pending[-1].state == "completed":
-            pending.pop()
-        for txn in reversed(pending):
-            if txn.state != "completed" and (call is None or txn.call == call):
-                return txn
-        return None
+        return _newest_with_call(pending, call) if pending else None
 
-    def _newest(
-        self, client: str, server: str, method: str, call: str | None
-    ) -> Transaction | None:
-        for txn in reversed(self.all_by_hop.get((client, server), ())):
-            if txn.method == method and (call is None or txn.call == call):
-                return txn
-        return None
+    def _newest_invite(self, client: str, server: str, call: str | None) -> Transaction | None:
+        """The newest INVITE transaction on a hop (of a call, or of any call)."""
+        return self.invites.get((client, server, call))
 
     # -------------------------------------------------------------- responses
     def response(self, index: int, message: ir.Message) -> SipLink:
@@ -154,10 +161,12 @@ class _Linker:
                 txn.parent.branch_responses[code] = index
             txn.responses.append(index)
             if code >= 200:
+                if txn.state != "completed":  # a completed request is never forwarded
+                    pending = self.received.get((txn.server, txn.method))
+                    if pending is not None:
+                        pending.pop(txn.request, None)
                 txn.state = "completed"
-                open_list = self.open_by_hop.get((txn.client, txn.server))
-                if open_list is not None and txn in open_list:
-                    open_list.remove(txn)
+                self.open_by_hop[(txn.client, txn.server)].pop(txn.request, None)
             elif txn.state == "calling":
                 txn.state = "proceeding"
         return SipLink(call, txn, relays=relays)
@@ -171,7 +180,7 @@ class _Linker:
         def fits(txn: Transaction) -> bool:
             return (call is None or txn.call == call) and (method is None or txn.method == method)
 
-        for txn in reversed(self.open_by_hop.get((client, server), ())):
+        for txn in reversed(self.open_by_hop.get((client, server), {}).values()):
             if fits(txn):
                 return txn
         for txn in reversed(self.all_by_hop.get((client, server), ())):

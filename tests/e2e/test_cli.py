@@ -45,9 +45,9 @@ JSON_KEYS = {
 
 CAST = "eternal: A [role=ue], B [role=ue]\n"
 CLEAN = CAST + 'feature "f" {\n    OPTIONS : A -> B\n    200 OK : B -> A\n}\n'
-UNDECLARED = CAST + 'feature "f" {\n    INVITE : A -> UE_C\n}\n'
+UNDECLARED = CAST + 'feature "f" {\n    Hello : A -> UE_C\n}\n'
 WARNING_ONLY = CAST + 'feature "f" {\n    A starts timer T_Options\n}\n'
-BOTH = CAST + 'feature "f" {\n    A starts timer T1\n    INVITE : A -> UE_C\n}\n'
+BOTH = CAST + 'feature "f" {\n    A starts timer T1\n    Hello : A -> UE_C\n}\n'
 
 
 @pytest.fixture(autouse=True)
@@ -165,7 +165,7 @@ def test_error_exits_1_with_the_documented_line(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()
     assert lines[0] == (
-        f"{path}:3:19: error FLOW001 flow.undeclared-entity: entity 'UE_C' is not declared"
+        f"{path}:3:18: error FLOW001 flow.undeclared-entity: entity 'UE_C' is not declared"
     )
     assert lines[1].startswith(f"{path}: 1 scenario, 2 entities, ")
     assert lines[1].endswith(": 1 error, 0 warnings")
@@ -237,7 +237,7 @@ def test_json_has_exactly_the_documented_keys(tmp_path: Path) -> None:
         "message": "timer T1 of A is never stopped and never expires",
         "scenarios": ["main"],
     }
-    assert (undeclared["line"], undeclared["col"], undeclared["end_col"]) == (4, 19, 23)
+    assert (undeclared["line"], undeclared["col"], undeclared["end_col"]) == (4, 18, 22)
     assert undeclared["severity"] == "error"
     assert undeclared["scenarios"] == []  # FLOW001 is checked once per file
 

@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Iterator
 
 from callflow import ir
+from callflow.check.citations import CITATIONS
 from callflow.check.registry import CheckContext, Finding, Rule, register
 from callflow.diagnostics import Severity
 
@@ -26,7 +27,7 @@ class UndeclaredEntity(Rule):
     name = "flow.undeclared-entity"
     severity = Severity.ERROR
     summary = "A statement names an entity that is not declared."
-    source = "EventStudio design review"
+    source = CITATIONS["FLOW001"]
     scope = "file"
 
     def check_flow(self, flow: ir.Flow, ctx: CheckContext) -> Iterator[Finding]:

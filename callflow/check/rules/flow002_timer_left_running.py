@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from callflow import ir
+from callflow.check.citations import CITATIONS
 from callflow.check.registry import CheckContext, Finding, Rule, register
 from callflow.diagnostics import Severity
 
@@ -24,7 +25,7 @@ class TimerLeftRunning(Rule):
     name = "flow.timer-left-running"
     severity = Severity.WARNING
     summary = "A timer is started and neither stopped nor expired."
-    source = "EventStudio design review (stray timers)"
+    source = CITATIONS["FLOW002"]
     at_scenario_end = True
 
     def check_scenario(self, scenario: ir.Scenario, ctx: CheckContext) -> Iterator[Finding]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from callflow import ir
+from callflow.check.citations import CITATIONS
 from callflow.check.registry import CheckContext, Finding, Rule, register
 from callflow.diagnostics import Severity
 
@@ -23,7 +24,7 @@ class ResourceLeak(Rule):
     name = "flow.resource-leak"
     severity = Severity.WARNING
     summary = "A resource is allocated and never freed."
-    source = "EventStudio design review (resource leaks)"
+    source = CITATIONS["FLOW003"]
     at_scenario_end = True
 
     def check_scenario(self, scenario: ir.Scenario, ctx: CheckContext) -> Iterator[Finding]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from callflow import ir
+from callflow.check.citations import CITATIONS
 from callflow.check.registry import CheckContext, Finding, Rule, register
 from callflow.diagnostics import Severity
 
@@ -22,7 +23,7 @@ class ActionNotEnded(Rule):
     name = "flow.action-not-ended"
     severity = Severity.WARNING
     summary = "An action is begun and never ended."
-    source = "EventStudio design review"
+    source = CITATIONS["FLOW004"]
     at_scenario_end = True
 
     def check_scenario(self, scenario: ir.Scenario, ctx: CheckContext) -> Iterator[Finding]:

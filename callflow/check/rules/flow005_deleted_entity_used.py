@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from callflow import ir
+from callflow.check.citations import CITATIONS
 from callflow.check.registry import CheckContext, Finding, Rule, register
 from callflow.diagnostics import Severity
 
@@ -24,7 +25,7 @@ class DeletedEntityUsed(Rule):
     name = "flow.deleted-entity-used"
     severity = Severity.ERROR
     summary = "A statement uses a dynamic entity outside its life (before creates, after deletes)."
-    source = "EventStudio design review"
+    source = CITATIONS["FLOW005"]
 
     def check_scenario(self, scenario: ir.Scenario, ctx: CheckContext) -> Iterator[Finding]:
         dynamic = {name for name, e in ctx.entities.items() if e.dynamic}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from callflow import ir
+from callflow.check.citations import CITATIONS
 from callflow.check.registry import CheckContext, Finding, Rule, register
 from callflow.diagnostics import Severity
 
@@ -24,7 +25,7 @@ class UnreachableLeg(Rule):
     name = "flow.unreachable-leg"
     severity = Severity.WARNING
     summary = "A case leg cannot be told apart or reached as its own scenario."
-    source = "EventStudio design review (multiple scenarios)"
+    source = CITATIONS["FLOW006"]
     scope = "file"
 
     def check_flow(self, flow: ir.Flow, ctx: CheckContext) -> Iterator[Finding]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from callflow import ir
+from callflow.check.citations import CITATIONS
 from callflow.check.registry import CheckContext, Finding, Rule, register
 from callflow.diagnostics import Severity
 from callflow.sip.registry import REASON_PHRASES, SIP_METHODS, reason_phrase_matches
@@ -57,7 +58,7 @@ class MessageMisclassified(Rule):
     name = "flow.message-misclassified"
     severity = Severity.WARNING
     summary = "A message is probably mis-typed, so SIP rules may be checking the wrong thing."
-    source = "RFC 3261 §7.2, §21; IANA SIP response codes"
+    source = CITATIONS["FLOW007"]
 
     def check_scenario(self, scenario: ir.Scenario, ctx: CheckContext) -> Iterator[Finding]:
         roleless_reported: set[str] = set()
