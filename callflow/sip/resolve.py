@@ -92,7 +92,8 @@ class _Linker:
         method = message.name
         written_call = message.header("Call-ID")
         forwards: Transaction | None = None
-        if sender in self.proxies:
+        if sender in self.proxies and method != "CANCEL":
+            # CANCEL is hop by hop (RFC 3261 §16.10): a proxy makes its own, never a branch
             forwards = self._find_forwarded(sender, method, written_call)
         if written_call is not None:
             call = written_call
