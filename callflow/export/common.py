@@ -96,3 +96,37 @@ def wrap_width(flow: ir.Flow, override: int | None) -> int:
         return max(1, override)
     value = flow.option("wrap")
     return int(value) if value is not None and value.isdigit() and int(value) > 0 else DEFAULT_WRAP
+
+
+#: note styles a format may draw differently (PlantUML: hnote, rnote, note)
+NoteStyle = str
+
+
+def lifeline_note(st: ir.Statement, label: dict[str, str]) -> tuple[ir.Name, str, NoteStyle] | None:
+    """What an entity-level statement says as a note on its lifeline (both formats use
+    the same words): the entity, the text and a style; None for other statements."""
+    match st:
+        case ir.Action():
+            return st.entity, st.text, "action"
+        case ir.BeginAction():
+            return st.entity, f"begins action: {st.text}", "action"
+        case ir.EndAction():
+            return st.entity, f"ends action: {st.text}", "action"
+        case ir.StateChange():
+            return st.entity, f"state: {st.state}", "state"
+        case ir.TimerStart():
+            duration = f" ({st.duration_text})" if st.duration_text else ""
+            return st.entity, f"starts timer {st.timer.text}{duration}", "plain"
+        case ir.TimerStop():
+            return st.entity, f"stops timer {st.timer.text}", "plain"
+        case ir.TimerTimeout():
+            return st.entity, f"timeout {st.timer.text}", "plain"
+        case ir.ResourceAllocate():
+            return st.entity, f'allocates resource "{st.resource}"', "plain"
+        case ir.ResourceFree():
+            return st.entity, f'frees resource "{st.resource}"', "plain"
+        case ir.Mix():
+            return st.mixer, "mixes " + ", ".join(label[p.text] for p in st.parties), "plain"
+        case ir.StopMixing():
+            return st.mixer, "stops mixing", "plain"
+    return None

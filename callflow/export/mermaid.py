@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable
 
 from callflow import ir
-from callflow.export.common import message_text, option_on, participants, wrap_width
+from callflow.export.common import lifeline_note, message_text, option_on, participants, wrap_width
 
 __all__ = ["to_mermaid"]
 
@@ -185,25 +185,8 @@ class _Writer:
                 self.across(st.text)
             case ir.Remark():
                 self.remark(st.text)
-            case ir.Action():
-                self.note_over([st.entity], st.text)
-            case ir.BeginAction():
-                self.note_over([st.entity], f"begins action: {st.text}")
-            case ir.EndAction():
-                self.note_over([st.entity], f"ends action: {st.text}")
-            case ir.StateChange():
-                self.note_over([st.entity], f"state: {st.state}")
-            case ir.TimerStart():
-                duration = f" ({st.duration_text})" if st.duration_text else ""
-                self.note_over([st.entity], f"starts timer {st.timer.text}{duration}")
-            case ir.TimerStop():
-                self.note_over([st.entity], f"stops timer {st.timer.text}")
-            case ir.TimerTimeout():
-                self.note_over([st.entity], f"timeout {st.timer.text}")
-            case ir.ResourceAllocate():
-                self.note_over([st.entity], f'allocates resource "{st.resource}"')
-            case ir.ResourceFree():
-                self.note_over([st.entity], f'frees resource "{st.resource}"')
+            case _ if (note := lifeline_note(st, self.label)) is not None:
+                self.note_over([note[0]], note[1])
             case ir.MediaStart():
                 attrs = ", ".join(f"{a.key}={a.value}" for a in st.attributes)
                 text = f"RTP media {self.label[st.a.text]} ⇄ {self.label[st.b.text]}"
@@ -211,11 +194,6 @@ class _Writer:
             case ir.MediaStop():
                 text = f"RTP media stop {self.label[st.a.text]} ⇄ {self.label[st.b.text]}"
                 self.note_over([st.a, st.b], text)
-            case ir.Mix():
-                parties = ", ".join(self.label[p.text] for p in st.parties)
-                self.note_over([st.mixer], f"mixes {parties}")
-            case ir.StopMixing():
-                self.note_over([st.mixer], "stops mixing")
             case ir.Create():
                 text = f"{self.label[st.creator.text]} creates {self.label[st.created.text]}"
                 self.note_over([st.creator, st.created], f"«create» {text}")

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 
 from callflow import ir
-from callflow.export.common import message_text, option_on, participants, wrap_width
+from callflow.export.common import lifeline_note, message_text, option_on, participants, wrap_width
 
 __all__ = ["to_plantuml"]
 
@@ -180,25 +180,9 @@ class _Writer:
                 self.emit(f"== {_text(st.text)} ==")
             case ir.Remark():
                 self.remark(st.text)
-            case ir.Action():
-                self.note_over([st.entity], st.text, "hnote")
-            case ir.BeginAction():
-                self.note_over([st.entity], f"begins action: {st.text}", "hnote")
-            case ir.EndAction():
-                self.note_over([st.entity], f"ends action: {st.text}", "hnote")
-            case ir.StateChange():
-                self.note_over([st.entity], f"state: {st.state}", "rnote")
-            case ir.TimerStart():
-                duration = f" ({st.duration_text})" if st.duration_text else ""
-                self.note_over([st.entity], f"starts timer {st.timer.text}{duration}")
-            case ir.TimerStop():
-                self.note_over([st.entity], f"stops timer {st.timer.text}")
-            case ir.TimerTimeout():
-                self.note_over([st.entity], f"timeout {st.timer.text}")
-            case ir.ResourceAllocate():
-                self.note_over([st.entity], f'allocates resource "{st.resource}"')
-            case ir.ResourceFree():
-                self.note_over([st.entity], f'frees resource "{st.resource}"')
+            case _ if (note := lifeline_note(st, self.label)) is not None:
+                entity, text, style = note
+                self.note_over([entity], text, _NOTE_SHAPES[style])
             case ir.MediaStart():
                 attrs = ", ".join(f"{a.key}={a.value}" for a in st.attributes)
                 text = "RTP media" + (f"\n({attrs})" if attrs else "")
@@ -208,11 +192,6 @@ class _Writer:
                 self.unnumbered(
                     [f"{self.id_of(st.a)} {MEDIA_STOP_ARROW} {self.id_of(st.b)} : RTP media stop"]
                 )
-            case ir.Mix():
-                parties = ", ".join(self.label[p.text] for p in st.parties)
-                self.note_over([st.mixer], f"mixes {parties}")
-            case ir.StopMixing():
-                self.note_over([st.mixer], "stops mixing")
             case ir.Create():
                 a, b = self.id_of(st.creator), self.id_of(st.created)
                 self.emit(f"create {b}")
@@ -234,6 +213,10 @@ class _Writer:
         self.emit(f"{sender} {arrow} {self.id_of(first)} : {text}")
         if rest:
             self.unnumbered(f"{sender} {arrow} {self.id_of(r)} : {text}" for r in rest)
+
+
+#: PlantUML's note shapes for the common note styles
+_NOTE_SHAPES = {"action": "hnote", "state": "rnote", "plain": "note"}
 
 
 def to_plantuml(
