@@ -1,0 +1,134 @@
+"""Where each entity lives on the wire: its loopback address and its ports.
+
+Entities get ``127.0.0.11``, ``127.0.0.12``, ... in declaration order, unless their ``addr``
+attribute names an address. SIP uses port 5060, H.248 port 2944, every other protocol the
+callflow text port 7060 (``CALLFLOW/1`` datagrams). An entity given to ``--external`` is
+played by a real peer at the given host and port, for every protocol it speaks.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from callflow import ir
+
+SIP_PORT = 5060
+H248_PORT = 2944
+GENERIC_PORT = 7060
+FIRST_HOST = 11  # 127.0.0.11 for the first entity
+RTP_BASE_PORT = 20000
+
+Protocol = str  # "sip" | "h248" | any other protocol name (sent as CALLFLOW/1 text)
+Address = tuple[str, int]
+
+
+class AddressError(ValueError):
+    """An ``addr`` attribute or ``--external`` value that is not usable."""
+
+
+def protocol_of(message: ir.Message) -> Protocol:
+    """``sip``, ``h248`` or the message's other protocol (``callflow`` when it names none)."""
+    if message.is_sip:
+        return "sip"
+    protocol = message.protocol
+    if protocol in ("h248", "megaco", "h.248"):
+        return "h248"
+    return protocol or "callflow"
+
+
+def parse_host_port(text: str) -> Address:
+    """``HOST:PORT`` (``[v6]:PORT`` too) as a pair; raises AddressError."""
+    host, sep, port = text.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise AddressError(f"{text!r} is not HOST:PORT")
+    return host, int(port)
+
+
+@dataclass(frozen=True)
+class AddressPlan:
+    """Every entity's IP address and ports, and who a source address belongs to."""
+
+    hosts: Mapping[str, str]
+    external: Mapping[str, Address] = field(default_factory=dict)
+    sip_port: int = SIP_PORT
+    h248_port: int = H248_PORT
+    generic_port: int = GENERIC_PORT
+
+    def port(self, protocol: Protocol) -> int:
+        if protocol == "sip":
+            return self.sip_port
+        if protocol == "h248":
+            return self.h248_port
+        return self.generic_port
+
+    def address(self, entity: str, protocol: Protocol) -> Address:
+        """Where ``entity`` receives ``protocol`` (an external peer's own address)."""
+        if entity in self.external:
+            return self.external[entity]
+        return self.hosts[entity], self.port(protocol)
+
+    def is_external(self, entity: str) -> bool:
+        return entity in self.external
+
+    def owners(self, protocols: Sequence[Protocol]) -> dict[Address, str]:
+        """Source address -> entity, for every entity and protocol."""
+        table: dict[Address, str] = {}
+        for entity in self.hosts:
+            for protocol in protocols:
+                table[self.address(entity, protocol)] = entity
+        return table
+
+    def rtp_port(self, entity: str) -> int:
+        """The (even) RTP port an entity offers for its media."""
+        names = list(self.hosts)
+        return RTP_BASE_PORT + 2 * names.index(entity) if entity in self.hosts else RTP_BASE_PORT
+
+
+def plan_addresses(
+    architecture: ir.Architecture,
+    *,
+    external: Mapping[str, Address] | None = None,
+    sip_port: int = SIP_PORT,
+    h248_port: int = H248_PORT,
+    generic_port: int = GENERIC_PORT,
+) -> AddressPlan:
+    """Addresses in declaration order from 127.0.0.11, or each entity's ``addr``."""
+    hosts: dict[str, str] = {}
+    taken: dict[str, str] = {}
+    for entity in architecture.entities:
+        addr = entity.attribute("addr")
+        if addr is not None:
+            try:
+                ipaddress.IPv4Address(addr)
+            except ValueError:
+                raise AddressError(
+                    f"{entity.name}: addr={addr!r} is not an IPv4 address (such as 127.0.0.20)"
+                ) from None
+            hosts[entity.name] = addr
+            taken[addr] = entity.name
+    next_host = FIRST_HOST
+    for entity in architecture.entities:
+        if entity.name in hosts:
+            continue
+        while f"127.0.0.{next_host}" in taken:
+            next_host += 1
+        if next_host > 254:
+            raise AddressError("more than 244 entities: give some of them an addr attribute")
+        hosts[entity.name] = f"127.0.0.{next_host}"
+        taken[hosts[entity.name]] = entity.name
+        next_host += 1
+    seen: dict[str, str] = {}
+    for name, host in hosts.items():
+        if host in seen:
+            raise AddressError(f"{name} and {seen[host]} both have address {host}")
+        seen[host] = name
+    return AddressPlan(
+        hosts=hosts,
+        external=dict(external or {}),
+        sip_port=sip_port,
+        h248_port=h248_port,
+        generic_port=generic_port,
+    )
