@@ -525,7 +525,6 @@ class _Runner:
                     transport, _ = await self.loop.create_datagram_endpoint(
                         lambda agent=agent, protocol=protocol: _Endpoint(self, agent, protocol),
                         local_addr=address,
-                        reuse_port=False,
                     )
                 except OSError as error:
                     reason = _os_reason(error)
@@ -812,9 +811,14 @@ class _Runner:
         identity: Callable[[int], bool],
         check: Callable[[int], str | None],
         summary: str,
+        supersedes: Callable[[int], bool] | None = None,
     ) -> int | None:
         """Match an arrival with what ``agent`` waits for; fail the run when it fits
-        nothing. Returns the flow message index it was taken for."""
+        nothing. Returns the flow message index it was taken for.
+
+        ``supersedes(k)``: the arrival makes expected message ``k`` impossible (a final
+        response after a provisional response to the same request that never came:
+        nothing retransmits it now); such messages are given up (RUN111)."""
         queue = self.pending.get(agent.name, [])
         head = self.pending_head.get(agent.name, 0)
         while head < len(queue) and (queue[head], agent.name) in self.taken:
@@ -822,6 +826,7 @@ class _Runner:
         self.pending_head[agent.name] = head
         first: int | None = None
         first_from_sender: int | None = None
+        superseded: list[int] = []
         for pos in range(head, len(queue)):
             j = queue[pos]
             if (j, agent.name) in self.taken:
@@ -834,6 +839,9 @@ class _Runner:
             if first_from_sender is None:
                 first_from_sender = j
             if not identity(j):
+                if supersedes is not None and supersedes(j):
+                    superseded.append(j)
+                    continue
                 if self.options.order == "strict" and first_from_sender == j:
                     # strict order: the sender sends nothing out of turn
                     break
@@ -847,6 +855,20 @@ class _Runner:
                     f"but {problem}",
                 )
                 raise RunAborted
+            for k in superseded:
+                self.diag(
+                    "RUN111",
+                    self.messages[k].loc,
+                    f"{self.describe(k)} never reached {agent.name}, and {self.describe(j)} "
+                    "answered the same request first: provisional responses are not "
+                    "retransmitted (RFC 3261 §17.1.1.2); the run goes on without it",
+                    Severity.WARNING,
+                )
+                self._never_arrives(k)
+                if first == k:
+                    first = None
+            if first is None:
+                first = self._first_pending(agent.name)
             if first is not None and first != j and self.options.order == "causal":
                 early = self.messages[first]
                 self.diag(
@@ -1017,9 +1039,26 @@ class _Runner:
         summary = msg.start_line if msg.is_request else f"{msg.status} {msg.reason}".strip()
         if not msg.is_request and cseq:
             summary += f" ({cseq[1]})"
+        supersedes: Callable[[int], bool] | None = None
+        if ctx is not None and not msg.is_request:
+            request_number = ctx.stmt + 1
+            status = msg.status or 0
+
+            def earlier_provisional(k: int) -> bool:
+                code = self.messages[k].code
+                return (
+                    code is not None
+                    and 100 <= code <= 199
+                    and status > code
+                    and self.resolved[k].answers == request_number
+                )
+
+            supersedes = earlier_provisional
+
         j = self._deliver(
-            agent, "sip", msg, src, sender, identity, lambda j: self._sip_check(j, msg), summary
-        )
+            agent, "sip", msg, src, sender, identity, lambda j: self._sip_check(j, msg), summary,
+            supersedes,
+        )  # fmt: skip
         if j is None:
             return
         call = self.resolved[j].call or MAIN_CALL
@@ -1363,12 +1402,13 @@ class _Runner:
         return msg
 
     def _newest_invite(
-        self, agent: _Agent, receiver: str, call: str | None
+        self, agent: _Agent, receiver: str | None, call: str | None
     ) -> ClientTransaction | None:
+        """The newest INVITE ``agent`` sent to ``receiver`` (to anyone: None) in a call."""
         for ctx in reversed(agent.client_txns.values()):
             if (
                 ctx.method == "INVITE"
-                and ctx.peer == receiver
+                and (receiver is None or ctx.peer == receiver)
                 and (call is None or ctx.call == call)
             ):
                 return ctx
@@ -1388,8 +1428,11 @@ class _Runner:
         ctx = None
         if link is not None and link.transaction is not None:
             ctx = agent.client_by_msg.get(link.transaction.request)
+        call = self.resolved[i].call
         if ctx is None:
-            ctx = self._newest_invite(agent, receiver, self.resolved[i].call)
+            ctx = self._newest_invite(agent, receiver, call)
+        if ctx is None:  # an end-to-end ACK to the UAS itself, past a proxy
+            ctx = self._newest_invite(agent, None, call)
         if ctx is None or ctx.final_message is None:
             raise _CannotExecute(
                 f"{self.describe(i)}: {agent.name} has no final response to acknowledge"

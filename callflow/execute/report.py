@@ -15,7 +15,7 @@ from typing import Any
 
 from callflow import ir
 from callflow.diagnostics import Diagnostic
-from callflow.execute.engine import ScenarioRun
+from callflow.execute.engine import Datagram, ScenarioRun
 
 # ------------------------------------------------------------------------------ summaries
 
@@ -186,9 +186,23 @@ def executed_scenario(run: ScenarioRun) -> ir.Scenario:
     groups: list[tuple[int, list[ir.Statement]]] = []
     executed: list[ir.Message] = []
     resolved: list[ir.ResolvedMessage] = []
+    # statements nobody executes (headings, remarks, an external peer's own statements)
+    # are shown where the flow has them, before the first event that comes after them
+    traced = {event.statement for event in run.trace}
+    untraced = [
+        (s, statement)
+        for s, statement in enumerate(statements)
+        if s not in traced and not isinstance(statement, ir.Message)
+    ]
+    untraced.reverse()
+    events: list[tuple[int, ir.Statement, Datagram | None]] = []
     for event in run.trace:
-        original = statements[event.statement]
-        datagram = event.datagram
+        while untraced and untraced[-1][0] < event.statement:
+            s, statement = untraced.pop()
+            events.append((s, statement, None))
+        events.append((event.statement, statements[event.statement], event.datagram))
+    events += [(s, statement, None) for s, statement in reversed(untraced)]
+    for index, original, datagram in events:
         if datagram is None:
             statement: ir.Statement = original
             if isinstance(original, ir.Message):  # a message to self
@@ -198,7 +212,9 @@ def executed_scenario(run: ScenarioRun) -> ir.Scenario:
             params = original.params if datagram.attempt == 0 else ()
             notes: list[str] = []
             if datagram.attempt:
-                notes.append(f"retransmission {datagram.attempt} of #{datagram.message + 1}")
+                notes.append(
+                    f"retransmission {datagram.attempt} of flow message {datagram.message + 1}"
+                )
             if datagram.dropped:
                 notes.append("dropped (--loss)")
             statement = dataclasses.replace(
@@ -214,7 +230,7 @@ def executed_scenario(run: ScenarioRun) -> ir.Scenario:
             source = run.scenario.resolved[msg_index[id(original)]]
             executed.append(statement)
             resolved.append(dataclasses.replace(source, number=len(executed)))
-        feature = feature_of[event.statement] if event.statement < len(feature_of) else 0
+        feature = feature_of[index] if index < len(feature_of) else 0
         if not groups or groups[-1][0] != feature:
             groups.append((feature, []))
         groups[-1][1].append(statement)

@@ -510,3 +510,18 @@ def test_a_provisional_lost_for_good_is_reported_and_the_call_goes_on() -> None:
     assert run.ok
     assert codes(run) == ["RUN111"] and run.diagnostics[0].loc.line == 7
     assert run.unrecovered == 1 and run.delivered == 12
+
+
+def test_causal_order_gives_up_a_provisional_that_a_later_response_superseded() -> None:
+    flow, (scenario,) = load_text(PROXIED)
+
+    def drop(i: int, who: str, attempt: int) -> bool:
+        return i == 1 and attempt == 0  # the 100 Trying P -> A
+
+    # causal: P forwards the INVITE at once; when A retransmits it (T1 = 500 ms later),
+    # P's last response is the 180, which answers the same INVITE: the 100 is gone for good
+    run = run_scenario(flow, scenario, options(order="causal", time_scale=1.0, drop=drop))
+    assert run.ok, run.diagnostics
+    assert codes(run) == ["RUN111"]
+    assert "100 Trying (message 2, P -> A) never reached A" in run.diagnostics[0].message
+    assert run.unrecovered == 1 and run.delivered == 12
