@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -24,6 +25,8 @@ from click.testing import CliRunner, Result
 from callflow.cli import cli
 from callflow.execute.pcap import read_pcap
 from callflow.execute.uas import SippLikeUas
+from callflow.fdl import parse_file
+from callflow.scenarios import expand_scenarios, select_scenarios
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = str(ROOT / "flows" / "ims-conference.fdl")
@@ -97,13 +100,50 @@ def test_tshark_dissects_the_capture_without_malformed_packets(tmp_path: Path) -
     assert sum("sip" in p for p in protocols) == 48
     assert sum("megaco" in p for p in protocols) == 6
     assert not any("malformed" in p for p in protocols)
+    # the SIP messages on the wire, in order, are the scenario's
+    fields = ["-T", "fields", "-e", "sip.Method", "-e", "sip.Status-Code", "-Y", "sip"]
+    done = subprocess.run(
+        ["tshark", "-r", str(pcap), *decode, *fields], capture_output=True, text=True, timeout=60
+    )
+    wire = [line.replace("\t", "") for line in done.stdout.splitlines()]
+    flow = parse_file(REFERENCE).flow
+    assert flow is not None
+    declines = select_scenarios(expand_scenarios(flow).scenarios, "*declines")[0]
+    expected = [m.name if m.code is None else str(m.code) for m in declines.messages() if m.is_sip]
+    assert wire == expected
+    malformed = subprocess.run(
+        ["tshark", "-r", str(pcap), *decode, "-Y", "_ws.malformed"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert malformed.stdout.strip() == ""
+    stat = subprocess.run(
+        ["tshark", "-r", str(pcap), *decode, "-q", "-z", "sip,stat"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "Number of SIP messages: 48" in stat.stdout
+    for method in ("INVITE", "ACK", "SUBSCRIBE", "NOTIFY", "REFER", "BYE"):
+        count = sum(1 for m in expected if m == method)
+        assert re.search(rf"{method}\s*:\s*{count} Packets", stat.stdout), (method, stat.stdout)
 
 
 def test_run_with_loss_json_report(tmp_path: Path) -> None:
     result = invoke(
-        "run", REFERENCE, *LOSSY, "--loss", "0.2", "--seed", "7", "--format", "json",
-        "-o", str(tmp_path),
-    )  # fmt: skip
+        "run",
+        REFERENCE,
+        *LOSSY,
+        "--loss",
+        "0.2",
+        "--seed",
+        "7",
+        "--format",
+        "json",
+        "-o",
+        str(tmp_path),
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["ok"] is True and data["loss"] == 0.2
@@ -196,9 +236,15 @@ def test_timeout_is_a_finding_not_a_hang(tmp_path: Path) -> None:
         host, port = peer.address
         started = time.monotonic()
         result = invoke(
-            "run", BASIC, "--timeout", "0.5", "--external", f"UE_B={host}:{port}",
-            "-o", str(tmp_path),
-        )  # fmt: skip
+            "run",
+            BASIC,
+            "--timeout",
+            "0.5",
+            "--external",
+            f"UE_B={host}:{port}",
+            "-o",
+            str(tmp_path),
+        )
     assert time.monotonic() - started < 5
     assert result.exit_code == 1
     assert "RUN107 run.timeout" in result.output and "--timeout 0.5s" in result.output
