@@ -14,26 +14,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from callflow import ir
-from callflow.diagnostics import Diagnostic
 from callflow.execute.engine import Datagram, ScenarioRun
+from callflow.report.json_report import diagnostic_to_dict
 
 # ------------------------------------------------------------------------------ summaries
-
-
-def _diagnostic(diag: Diagnostic) -> dict[str, Any]:
-    loc = diag.loc
-    return {
-        "file": loc.file,
-        "line": loc.line,
-        "col": loc.col,
-        "end_line": loc.end_line,
-        "end_col": loc.end_col,
-        "severity": str(diag.severity),
-        "code": diag.code,
-        "name": diag.name,
-        "message": diag.message,
-        "scenarios": list(diag.scenarios),
-    }
 
 
 def scenario_dict(run: ScenarioRun, files: dict[str, str] | None = None) -> dict[str, Any]:
@@ -67,7 +51,7 @@ def scenario_dict(run: ScenarioRun, files: dict[str, str] | None = None) -> dict
             }
             for name, stats in run.entities.items()
         },
-        "diagnostics": [_diagnostic(d) for d in run.diagnostics],
+        "diagnostics": [diagnostic_to_dict(d) for d in run.diagnostics],
         "files": dict(files or {}),
     }
 
