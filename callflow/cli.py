@@ -7,6 +7,8 @@ error (a bug in callflow, never the user's input).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -89,9 +91,34 @@ def front_end_options(func: F) -> F:
             help="Only scenarios whose name or slug matches (default: all).",
         ),
     ]
+
+    @functools.wraps(func)
+    def wrapper(
+        *args: Any,
+        defines: tuple[str, ...],
+        root: str | None,
+        max_input_size: int,
+        max_scenarios: int,
+        scenario_glob: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        front_end = FrontEnd(defines, root, max_input_size, max_scenarios, scenario_glob)
+        return func(*args, front_end=front_end, **kwargs)
+
     for option in reversed(options):
-        func = option(func)
-    return func
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class FrontEnd:
+    """The options of :func:`front_end_options`, one value for every command."""
+
+    defines: tuple[str, ...]
+    root: str | None
+    max_input_size: int
+    max_scenarios: int
+    scenario_glob: str | None
 
 
 @dataclass
@@ -105,16 +132,15 @@ class Loaded:
     fatal: bool  # FDL errors: the flow cannot be checked or drawn
 
 
-def load(
-    path: str,
-    *,
-    defines: Sequence[str],
-    root: str | None,
-    max_input_size: int,
-    max_scenarios: int,
-    scenario_glob: str | None,
-) -> Loaded:
+def load(path: str, front_end: FrontEnd) -> Loaded:
     """Preprocess, parse, validate and expand one file."""
+    defines, root, max_input_size, max_scenarios, scenario_glob = (
+        front_end.defines,
+        front_end.root,
+        front_end.max_input_size,
+        front_end.max_scenarios,
+        front_end.scenario_glob,
+    )
     from callflow.fdl import parse_file
     from callflow.scenarios import expand_scenarios, select_scenarios
 
@@ -223,11 +249,7 @@ def _cli_selectors(values: Sequence[str], option: str) -> tuple[str, ...]:
 def check(
     ctx: click.Context,
     files: tuple[str, ...],
-    defines: tuple[str, ...],
-    root: str | None,
-    max_input_size: int,
-    max_scenarios: int,
-    scenario_glob: str | None,
+    front_end: FrontEnd,
     strict: bool | None,
     output_format: str,
     select: tuple[str, ...],
@@ -259,21 +281,14 @@ def check(
         config.max_scenarios is not None
         and ctx.get_parameter_source("max_scenarios") is click.core.ParameterSource.DEFAULT
     ):
-        max_scenarios = config.max_scenarios
+        front_end = dataclasses.replace(front_end, max_scenarios=config.max_scenarios)
 
     reporter = REPORTERS[output_format](color=_use_color())
     everything: list[Any] = []
     summaries: list[str] = []
     fatal = False
     for path in files:
-        loaded = load(
-            path,
-            defines=defines,
-            root=root,
-            max_input_size=max_input_size,
-            max_scenarios=max_scenarios,
-            scenario_glob=scenario_glob,
-        )
+        loaded = load(path, front_end)
         diagnostics = list(loaded.diagnostics)
         if loaded.fatal:
             fatal = True
@@ -323,23 +338,12 @@ def _plural(count: int, one: str, many: str | None = None) -> str:
 @front_end_options
 def scenarios(
     file: str,
-    defines: tuple[str, ...],
-    root: str | None,
-    max_input_size: int,
-    max_scenarios: int,
-    scenario_glob: str | None,
+    front_end: FrontEnd,
 ) -> None:
     """List the scenarios of a flow with their statement and message counts."""
     from callflow.report import TextReporter
 
-    loaded = load(
-        file,
-        defines=defines,
-        root=root,
-        max_input_size=max_input_size,
-        max_scenarios=max_scenarios,
-        scenario_glob=scenario_glob,
-    )
+    loaded = load(file, front_end)
     if loaded.fatal:
         click.echo(TextReporter(color=_use_color()).render(loaded.diagnostics), nl=False)
         sys.exit(EXIT_USAGE)
@@ -460,11 +464,7 @@ def _output_dir(path: str, output: str | None, several: bool) -> Path:
 )
 def render(
     files: tuple[str, ...],
-    defines: tuple[str, ...],
-    root: str | None,
-    max_input_size: int,
-    max_scenarios: int,
-    scenario_glob: str | None,
+    front_end: FrontEnd,
     output: str | None,
     views: tuple[str, ...],
     entity: str | None,
@@ -492,14 +492,7 @@ def render(
     chosen_formats = _csv_choice(formats, ("svg", "html"), "--format")
     failed = False
     for path in files:
-        loaded = load(
-            path,
-            defines=defines,
-            root=root,
-            max_input_size=max_input_size,
-            max_scenarios=max_scenarios,
-            scenario_glob=scenario_glob,
-        )
+        loaded = load(path, front_end)
         if loaded.fatal:
             click.echo(
                 TextReporter(color=_use_color()).render(loaded.diagnostics), nl=False, err=True
@@ -510,7 +503,7 @@ def render(
         if entity is not None and flow.architecture.entity(entity) is None:
             names = ", ".join(e.name for e in flow.architecture.entities)
             raise click.UsageError(f"--entity {entity}: {path} declares no such entity ({names})")
-        every = expand_scenarios(flow, max_scenarios=max_scenarios).scenarios
+        every = expand_scenarios(flow, max_scenarios=front_end.max_scenarios).scenarios
         findings = check_flow(flow, every)
         options = RenderOptions(
             views=chosen_views,
@@ -558,25 +551,14 @@ def render(
 def export(
     kind: str,
     file: str,
-    defines: tuple[str, ...],
-    root: str | None,
-    max_input_size: int,
-    max_scenarios: int,
-    scenario_glob: str | None,
+    front_end: FrontEnd,
     output: str | None,
 ) -> None:
     """Write each scenario as PlantUML or Mermaid text (for wikis and GitHub markdown)."""
     from callflow.render.documents import write_atomic
     from callflow.report import TextReporter
 
-    loaded = load(
-        file,
-        defines=defines,
-        root=root,
-        max_input_size=max_input_size,
-        max_scenarios=max_scenarios,
-        scenario_glob=scenario_glob,
-    )
+    loaded = load(file, front_end)
     if loaded.fatal:
         click.echo(TextReporter(color=_use_color()).render(loaded.diagnostics), nl=False, err=True)
         sys.exit(EXIT_USAGE)
@@ -722,11 +704,7 @@ def _with_source_lines(diagnostics: Sequence[Any]) -> list[Any]:
 )
 def run(
     file: str,
-    defines: tuple[str, ...],
-    root: str | None,
-    max_input_size: int,
-    max_scenarios: int,
-    scenario_glob: str | None,
+    front_end: FrontEnd,
     output: str | None,
     order: str,
     seed: int | None,
@@ -753,14 +731,7 @@ def run(
     from callflow.report import TextReporter
     from callflow.scenarios import expand_scenarios
 
-    loaded = load(
-        file,
-        defines=defines,
-        root=root,
-        max_input_size=max_input_size,
-        max_scenarios=max_scenarios,
-        scenario_glob=scenario_glob,
-    )
+    loaded = load(file, front_end)
     reporter = TextReporter(color=_use_color())
     if loaded.fatal:
         click.echo(reporter.render(loaded.diagnostics), nl=False, err=True)
@@ -775,7 +746,7 @@ def run(
     except AddressError as error:
         raise click.UsageError(f"{file}: {error}") from None
     if not force:
-        every = expand_scenarios(flow, max_scenarios=max_scenarios).scenarios
+        every = expand_scenarios(flow, max_scenarios=front_end.max_scenarios).scenarios
         errors = [d for d in check_flow(flow, every) if d.is_error]
         if errors:
             click.echo(
