@@ -12,7 +12,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -130,6 +130,8 @@ class Loaded:
     scenarios: list[Any]
     diagnostics: list[Any]
     fatal: bool  # FDL errors: the flow cannot be checked or drawn
+    #: every scenario of the flow, whatever --scenario selected (columns, review)
+    every: list[Any] = field(default_factory=list)
 
 
 def load(path: str, front_end: FrontEnd) -> Loaded:
@@ -156,7 +158,9 @@ def load(path: str, front_end: FrontEnd) -> Loaded:
     if scenario_glob is not None and not scenarios:
         names = ", ".join(s.name for s in expansion.scenarios)
         raise click.UsageError(f"no scenario of {path} matches {scenario_glob!r} (it has: {names})")
-    return Loaded(path, result.flow, scenarios, list(result.diagnostics), fatal=False)
+    return Loaded(
+        path, result.flow, scenarios, list(result.diagnostics), False, expansion.scenarios
+    )
 
 
 def _use_color() -> bool:
@@ -486,7 +490,6 @@ def render(
         write_documents,
     )
     from callflow.report import TextReporter
-    from callflow.scenarios import expand_scenarios
 
     chosen_views = VIEWS if not views or "all" in views else tuple(v for v in VIEWS if v in views)
     chosen_formats = _csv_choice(formats, ("svg", "html"), "--format")
@@ -503,7 +506,7 @@ def render(
         if entity is not None and flow.architecture.entity(entity) is None:
             names = ", ".join(e.name for e in flow.architecture.entities)
             raise click.UsageError(f"--entity {entity}: {path} declares no such entity ({names})")
-        every = expand_scenarios(flow, max_scenarios=front_end.max_scenarios).scenarios
+        every = loaded.every
         findings = check_flow(flow, every)
         options = RenderOptions(
             views=chosen_views,
@@ -729,7 +732,6 @@ def run(
     from callflow.execute.report import executed_svg, format_text, report_dict
     from callflow.render.documents import write_atomic
     from callflow.report import TextReporter
-    from callflow.scenarios import expand_scenarios
 
     loaded = load(file, front_end)
     reporter = TextReporter(color=_use_color())
@@ -746,7 +748,7 @@ def run(
     except AddressError as error:
         raise click.UsageError(f"{file}: {error}") from None
     if not force:
-        every = expand_scenarios(flow, max_scenarios=front_end.max_scenarios).scenarios
+        every = loaded.every
         errors = [d for d in check_flow(flow, every) if d.is_error]
         if errors:
             click.echo(
