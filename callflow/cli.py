@@ -705,6 +705,34 @@ def _with_source_lines(diagnostics: Sequence[Any]) -> list[Any]:
     show_default=True,
     help="The entities' H.248 port.",
 )
+@click.option(
+    "--rtp-port",
+    type=click.IntRange(1024, 65000),
+    default=20000,
+    show_default=True,
+    help="The first entity's RTP port; each next entity's is 2 higher, a mixer's "
+    "terminations count up from its own.",
+)
+@click.option(
+    "--media-seconds",
+    type=click.FloatRange(0.0, 600.0, min_open=True),
+    default=2.0,
+    show_default=True,
+    metavar="S",
+    help="Seconds of audio after each statement that changes media (media, mixes...).",
+)
+@click.option(
+    "--realtime",
+    is_flag=True,
+    help="Pace RTP in real time (default: as fast as the datagrams go; the capture and "
+    "the WAV files are the same either way).",
+)
+@click.option(
+    "--media/--no-media",
+    default=True,
+    show_default=True,
+    help="Send RTP for media statements and record what each participant heard.",
+)
 def run(
     file: str,
     front_end: FrontEnd,
@@ -720,6 +748,10 @@ def run(
     output_format: str,
     sip_port: int,
     h248_port: int,
+    rtp_port: int,
+    media_seconds: float,
+    realtime: bool,
+    media: bool,
 ) -> None:
     """Execute a flow: each entity a UDP endpoint on loopback, every message a real
     SIP/H.248 datagram, checked on receipt; writes a pcap and the executed diagram."""
@@ -768,6 +800,10 @@ def run(
         force=force,
         sip_port=sip_port,
         h248_port=h248_port,
+        rtp_port=rtp_port,
+        media=media,
+        media_seconds=media_seconds,
+        realtime=realtime,
     )
     out_dir = _output_dir(file, output, False) / "run"
     runs = []
@@ -785,6 +821,10 @@ def run(
             if result.trace:
                 write_atomic(svg_path, executed_svg(flow, result))
                 written["diagram"] = str(svg_path)
+            if result.media is not None:
+                from callflow.execute.media import write_media
+
+                written.update(write_media(result.media, out_dir / scenario.slug))
         except OSError as error:
             raise click.ClickException(f"cannot write to {out_dir}: {error}") from None
         files.append(written)

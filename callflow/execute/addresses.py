@@ -56,6 +56,7 @@ class AddressPlan:
     sip_port: int = SIP_PORT
     h248_port: int = H248_PORT
     generic_port: int = GENERIC_PORT
+    rtp_base: int = RTP_BASE_PORT  # the first entity's RTP port; each next one's is 2 higher
 
     def port(self, protocol: Protocol) -> int:
         if protocol == "sip":
@@ -73,6 +74,13 @@ class AddressPlan:
     def is_external(self, entity: str) -> bool:
         return entity in self.external
 
+    def owner_of_host(self, host: str) -> str | None:
+        """The entity callflow plays at ``host`` (None for an address of nobody's)."""
+        for entity, address in self.hosts.items():
+            if address == host and entity not in self.external:
+                return entity
+        return None
+
     def owners(self, protocols: Sequence[Protocol]) -> dict[Address, str]:
         """Source address -> entity, for every entity and protocol."""
         table: dict[Address, str] = {}
@@ -84,7 +92,7 @@ class AddressPlan:
     def rtp_port(self, entity: str) -> int:
         """The (even) RTP port an entity offers for its media."""
         names = list(self.hosts)
-        return RTP_BASE_PORT + 2 * names.index(entity) if entity in self.hosts else RTP_BASE_PORT
+        return self.rtp_base + 2 * names.index(entity) if entity in self.hosts else self.rtp_base
 
 
 def plan_addresses(
@@ -94,6 +102,7 @@ def plan_addresses(
     sip_port: int = SIP_PORT,
     h248_port: int = H248_PORT,
     generic_port: int = GENERIC_PORT,
+    rtp_port: int = RTP_BASE_PORT,
 ) -> AddressPlan:
     """Addresses in declaration order from 127.0.0.11, or each entity's ``addr``."""
     hosts: dict[str, str] = {}
@@ -131,4 +140,5 @@ def plan_addresses(
         sip_port=sip_port,
         h248_port=h248_port,
         generic_port=generic_port,
+        rtp_base=rtp_port,
     )

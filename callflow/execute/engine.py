@@ -29,7 +29,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from callflow import ir
 from callflow.diagnostics import Diagnostic, Severity
@@ -37,6 +37,7 @@ from callflow.execute import bodies, h248, sdp, sipwire
 from callflow.execute.addresses import (
     GENERIC_PORT,
     H248_PORT,
+    RTP_BASE_PORT,
     SIP_PORT,
     Address,
     AddressPlan,
@@ -56,6 +57,9 @@ from callflow.sip.model import NON_UA_ROLES, build_model
 from callflow.sip.registry import REASON_PHRASES
 from callflow.sip.resolve import MAIN_CALL, link_messages
 
+if TYPE_CHECKING:
+    from callflow.execute.media import MediaPlane, MediaResult
+
 Order = Literal["strict", "causal"]
 
 #: RUN codes (docs/run.md)
@@ -71,6 +75,8 @@ RUN_CODES: dict[str, str] = {
     "RUN109": "run.cannot-execute",
     "RUN110": "run.send-failed",
     "RUN111": "run.provisional-lost",
+    "RUN112": "run.voice-unreadable",
+    "RUN113": "run.media-problem",
 }
 
 _DIALOG_METHODS = frozenset({"INVITE", "SUBSCRIBE", "REFER"})
@@ -95,11 +101,16 @@ class RunOptions:
     sip_port: int = SIP_PORT
     h248_port: int = H248_PORT
     generic_port: int = GENERIC_PORT
+    rtp_port: int = RTP_BASE_PORT  # an entity's RTP port: this + 2 x its declaration index
     #: keep every datagram (pcap, executed diagram); off saves memory in benchmarks
     keep_datagrams: bool = True
     #: fault injection for tests: drop(message index, sender, attempt) -> True drops that
     #: datagram (on top of --loss)
     drop: Callable[[int, str, int], bool] | None = None
+    #: media: RTP for ``media`` statements, the mixing step, WAV recordings (fdl.md 6)
+    media: bool = True
+    media_seconds: float = 2.0  # of audio after each statement that changes media
+    realtime: bool = False  # pace RTP at ptime (default: as fast as the datagrams go)
 
 
 @dataclass(slots=True)
@@ -118,6 +129,8 @@ class Datagram:
     attempt: int  # 0: first send of that message by that sender; >0: re-sent
     dropped: bool = False
     drawn_lost: bool = False
+    media: float = 0.0  # the media clock when it was sent (seconds of audio played before)
+    after: int = 0  # signalling datagrams sent before it (its place in a synthetic capture)
 
     @property
     def retransmission(self) -> bool:
@@ -179,6 +192,8 @@ class ScenarioRun:
     addresses: AddressPlan
     started_at: float  # wall-clock time of the start (epoch seconds)
     deterministic: bool = False
+    media: MediaResult | None = None
+    media_datagrams: list[Datagram] = field(default_factory=list)  # RTP
 
     @property
     def retransmissions(self) -> int:
@@ -189,11 +204,19 @@ class ScenarioRun:
         return sum(s.dropped for s in self.entities.values())
 
     def pcap_packets(self) -> list[tuple[float, Address, Address, bytes]]:
-        """(timestamp, src, dst, payload) per datagram, as sent (drops included)."""
+        """(timestamp, src, dst, payload) per datagram, as sent (drops included), RTP
+        among them at its media-clock time. --deterministic: signalling datagrams 1 ms
+        apart (10 us when there is media: signalling takes no media time, and RTP keeps its
+        pace across it), media at its own pace in between."""
         out = []
-        for n, d in enumerate(self.datagrams):
-            stamp = SYNTHETIC_EPOCH + n * 0.001 if self.deterministic else self.started_at + d.time
+        spacing = 0.00001 if self.media_datagrams else 0.001
+        for d in (*self.datagrams, *self.media_datagrams):
+            if self.deterministic:
+                stamp = SYNTHETIC_EPOCH + d.after * spacing + d.media
+            else:
+                stamp = self.started_at + d.time
             out.append((stamp, d.src, d.dst, d.payload))
+        out.sort(key=lambda packet: packet[0])
         return out
 
 
@@ -315,6 +338,7 @@ class _Runner:
             sip_port=options.sip_port,
             h248_port=options.h248_port,
             generic_port=options.generic_port,
+            rtp_port=options.rtp_port,
         )
         self.entities = {e.name: e for e in flow.architecture.entities}
         self.statements = scenario.statements()
@@ -359,6 +383,9 @@ class _Runner:
         self.unrecovered: set[int] = set()
         self._refused: set[str] = set()
         self._durations: dict[tuple[str, str], int | None] = {}
+        self.media_plane: MediaPlane | None = None
+        self.media_datagrams: list[Datagram] = []
+        self.media_shift = 0.0  # media time played beyond the wall clock (fast media)
 
     # ------------------------------------------------------------------ helpers
     def _user_uris(self) -> dict[str, str]:
@@ -372,7 +399,9 @@ class _Runner:
         return table
 
     def now(self) -> float:
-        return self.loop.time() - self.t0
+        """Seconds since the start on the run's clock: wall time plus the media time
+        played faster than real time."""
+        return self.loop.time() - self.t0 + self.media_shift
 
     def describe(self, i: int) -> str:
         m = self.messages[i]
@@ -550,6 +579,7 @@ class _Runner:
         tasks: list[asyncio.Task[None]] = []
         try:
             await self._open()
+            self._open_media()
             programs = self._plan_programs()
             for s, flag in enumerate(self.done):
                 if flag:
@@ -577,11 +607,21 @@ class _Runner:
             for agent in self.agents.values():
                 for transport in agent.transports.values():
                     transport.close()
+            if self.media_plane is not None:
+                self.media_plane.close()
             await asyncio.sleep(0)
             await asyncio.sleep(0)
         if self.crash is not None:
             raise self.crash
         duration = self.now()
+        media = None
+        if self.media_plane is not None:
+            plane = self.media_plane
+            plane.finish()
+            for problem in plane.problems:
+                self.diag(problem.code, problem.loc if problem.loc.line else self.current_loc(),
+                          str(problem))  # fmt: skip
+            media = plane.result()
         errors = any(d.is_error for d in self.diagnostics)
         drawn_lost = sum(1 for m in self.messages if m.lost)
         delivered = sum(
@@ -608,7 +648,59 @@ class _Runner:
             addresses=self.plan,
             started_at=started_at,
             deterministic=self.options.deterministic,
+            media=media,
+            media_datagrams=self.media_datagrams,
         )
+
+    def _open_media(self) -> None:
+        """The media plane, when the scenario has media statements and --no-media is off
+        (NumPy is imported only then)."""
+        if not self.options.media:
+            return
+        from callflow.execute.media import MEDIA_STATEMENTS, MediaError, MediaPlane
+
+        if not any(isinstance(st, MEDIA_STATEMENTS) for st in self.statements):
+            return
+        try:
+            self.media_plane = MediaPlane(
+                architecture=self.flow.architecture,
+                statements=self.statements,
+                plan=self.plan,
+                seed_rng=self.rng.getrandbits,
+                loss=self._media_loss,
+                record=self._record_rtp,
+                clock=self.now,
+                media_seconds=self.options.media_seconds,
+                realtime=self.options.realtime,
+            )
+        except MediaError as error:
+            self.fail(error.code, error.loc, str(error))
+            raise RunAborted from None
+
+    def _media_loss(self, stream: str, packet: int) -> bool:
+        if self.options.loss <= 0:
+            return False
+        digest = hashlib.blake2b(
+            f"{self.seed}|{self.scenario.slug}|rtp|{stream}|{packet}".encode(), digest_size=8
+        ).digest()
+        return int.from_bytes(digest, "big") / 2**64 < self.options.loss
+
+    def _record_rtp(
+        self,
+        stamp: float,
+        media: float,
+        src: Address,
+        dst: Address,
+        data: bytes,
+        sender: str,
+        receiver: str,
+        dropped: bool,
+    ) -> None:
+        if self.options.keep_datagrams:
+            after = len(self.datagrams)
+            datagram = Datagram(stamp, src, dst, data, -1, sender, receiver, "rtp", 0, dropped)
+            datagram.media, datagram.after = media, after
+            self.media_datagrams.append(datagram)
 
     def _timed_out(self) -> None:
         waiting: list[str] = []
@@ -683,8 +775,26 @@ class _Runner:
                     await asyncio.sleep(wait)
         elif isinstance(statement, ir.TimerStop):
             agent.timers.pop(statement.timer.text, None)
+        elif self.media_plane is not None and isinstance(
+            statement, ir.MediaStart | ir.MediaStop | ir.Mix | ir.StopMixing
+        ):
+            await self._media_statement(statement)
         self.trace.append(TraceEvent(self.now(), s))
         self.mark_done(s)
+
+    async def _media_statement(self, statement: ir.Statement) -> None:
+        from callflow.execute.media import MediaError
+
+        assert self.media_plane is not None
+        wall = self.loop.time()
+        try:
+            segment = await self.media_plane.apply(statement, self.loop)
+        except MediaError as error:
+            self.fail(error.code, error.loc if error.loc.line else statement.loc, str(error))
+            raise RunAborted from None
+        if not self.options.realtime:
+            # the segment played faster than real time: the clock (and the capture) jumps
+            self.media_shift += (segment.end - segment.start) - (self.loop.time() - wall)
 
     # ------------------------------------------------------------------ the wire
     def transmit(
@@ -722,8 +832,10 @@ class _Runner:
         receiver = self.owners.get(dst, f"{dst[0]}:{dst[1]}")
         src = (agent.ip, self.plan.port(protocol))
         datagram = Datagram(
-            now, src, dst, data, i, agent.name, receiver, protocol, attempt, dropped, drawn_lost
-        )
+            now, src, dst, data, i, agent.name, receiver, protocol, attempt, dropped, drawn_lost,
+            self.media_plane.media_clock if self.media_plane is not None else 0.0,
+            len(self.datagrams),
+        )  # fmt: skip
         if self.options.keep_datagrams:
             self.datagrams.append(datagram)
             self.trace.append(TraceEvent(now, self.stmt_of[i], datagram))
@@ -1669,11 +1781,12 @@ class _Runner:
         if kind == "offer" or (kind == "answer" and call not in agent.last_sdp):
             address, port = self._media_of(agent, call)
             session, version = self._session(agent, call)
-            codecs = self._codecs()
+            codecs = self._codecs(agent, i)
             msg.body = sdp.make_offer(
                 session_id=session, address=address, port=port, codecs=codecs, version=version
             )
             ctype = "application/sdp"
+            self._advertise(call, address, port)
         elif kind == "answer":
             address, port = self._media_of(agent, call)
             session, version = self._session(agent, call)
@@ -1682,6 +1795,7 @@ class _Runner:
                 version=version,
             )  # fmt: skip
             ctype = "application/sdp"
+            self._advertise(call, address, port)
         elif res.body is not None:
             entity = dialog.local_uri if dialog is not None else agent.uri
             version = 1
@@ -1700,18 +1814,33 @@ class _Runner:
         if written_type is None:
             msg.set_header("Content-Type", ctype)
 
-    def _codecs(self) -> list[str]:
-        if self._codec_choice is None:
-            self._codec_choice = self._find_codecs()
-        return list(self._codec_choice)
+    def _advertise(self, call: str, address: str, port: int) -> None:
+        """Tell the media plane which RTP address an SDP body gave in ``call``."""
+        if self.media_plane is not None:
+            self.media_plane.advertise(call, (address, port))
 
-    def _find_codecs(self) -> list[str]:
-        for statement in self.statements:
-            if isinstance(statement, ir.MediaStart):
-                codec = statement.attribute("codec")
-                if codec and codec.upper() in sdp.CODECS:
+    def _codecs(self, agent: _Agent, i: int) -> list[str]:
+        """What an offer proposes: the codec of the next ``media`` statement of the
+        offering entity (or of the entity terminating its media), else the scenario's first
+        media codec, else PCMU."""
+        names = {agent.name, agent.media_entity}
+        for statement in self.statements[self.stmt_of[i] + 1 :]:
+            if not isinstance(statement, ir.MediaStart):
+                continue
+            if names.intersection((statement.a.text, statement.b.text)):
+                codec = (statement.attribute("codec") or "PCMU").upper()
+                if codec in sdp.CODECS:
                     return [codec]
-        return ["PCMU"]
+                break
+        if self._codec_choice is None:
+            self._codec_choice = ["PCMU"]
+            for statement in self.statements:
+                if isinstance(statement, ir.MediaStart):
+                    codec = (statement.attribute("codec") or "").upper()
+                    if codec in sdp.CODECS:
+                        self._codec_choice = [codec]
+                        break
+        return list(self._codec_choice)
 
     # ------------------------------------------------------------------ H.248
     def _send_h248(self, agent: _Agent, i: int, receiver: str) -> None:

@@ -51,6 +51,7 @@ def scenario_dict(run: ScenarioRun, files: dict[str, str] | None = None) -> dict
             }
             for name, stats in run.entities.items()
         },
+        "media": run.media.summary() if run.media is not None else None,
         "diagnostics": [diagnostic_to_dict(d) for d in run.diagnostics],
         "files": dict(files or {}),
     }
@@ -130,6 +131,13 @@ def format_text(
                 for i, (cell, w) in enumerate(zip(row, widths, strict=True))
             ]
             lines.append("  " + "  ".join(cells).rstrip())
+        if run.media is not None:
+            m = run.media.summary()
+            lines.append(
+                f"  media: {m['segments']} segments, {m['seconds']:g}s of audio, "
+                f"{m['streams']} RTP streams, {m['rtp_packets']} packets, {m['rtp_lost']} lost; "
+                f"mixing took {m['mixer_cpu_s']:.3f}s CPU"
+            )
         for kind, written in (files[n] if files is not None else {}).items():
             lines.append(f"  {kind}: {written}")
     return "\n".join(lines) + "\n" if lines else ""

@@ -30,7 +30,8 @@ MESSAGES = 88
 # this process's own ports keep two test runs at the same time apart (test_run_cli.py
 # uses 33000 + ...; these sit above them)
 SIP = 46000 + (os.getpid() % 3000) * 3
-PORTS = ("--sip-port", str(SIP), "--h248-port", str(SIP + 1))
+RTP = 55000 + (os.getpid() % 250) * 40 + 10
+PORTS = ("--sip-port", str(SIP), "--h248-port", str(SIP + 1), "--rtp-port", str(RTP))
 FAST = ("--time-scale", "0.02")
 
 
@@ -131,7 +132,7 @@ def test_media_statements(scenario: ir.Scenario) -> None:
 
 def test_run_passes_and_writes_the_pcap(tmp_path: Path) -> None:
     result = invoke(
-        "run", CONFERENCE_4, *FAST, *PORTS, "--seed", "1", "--deterministic",
+        "run", CONFERENCE_4, *FAST, *PORTS, "--seed", "1", "--deterministic", "--no-media",
         "--format", "json", "-o", str(tmp_path),
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -150,7 +151,7 @@ def test_run_causal_order_passes(tmp_path: Path) -> None:
     INVITEs and BYEs depend on nothing SIP tells them, only on the story's order."""
     result = invoke(
         "run", CONFERENCE_4, *FAST, *PORTS, "--seed", "1", "--order", "causal",
-        "--format", "json", "-o", str(tmp_path),
+        "--media-seconds", "0.1", "--format", "json", "-o", str(tmp_path),
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     (main,) = json.loads(result.stdout)["scenarios"]

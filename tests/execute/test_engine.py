@@ -29,6 +29,7 @@ BASIC = ROOT / "flows" / "basic-call.fdl"
 FAST = 0.02
 SIP = 21000 + (os.getpid() % 4000) * 3
 H248, OTHER = SIP + 1, SIP + 2
+RTP = 55000 + (os.getpid() % 250) * 40
 
 
 def load(path: Path) -> tuple[ir.Flow, list[ir.Scenario]]:
@@ -51,6 +52,10 @@ def options(**kw: object) -> RunOptions:
         "sip_port": SIP,
         "h248_port": H248,
         "generic_port": OTHER,
+        "rtp_port": RTP,
+        # signalling only: with timers 50x faster, a BYE answered two media segments later
+        # would be re-sent; tests/execute/test_media_run.py runs the media
+        "media": False,
     }
     base.update(kw)
     return RunOptions(**base)  # type: ignore[arg-type]

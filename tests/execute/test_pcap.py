@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from callflow.execute import h248
 from callflow.execute.pcap import (
     LINKTYPE_RAW,
+    PcapError,
     PcapWriter,
     internet_checksum,
     read_pcap,
@@ -415,3 +416,216 @@ def test_tshark_dissects_every_h248_builder_cleanly(tmp_path: Path) -> None:
     ]  # fmt: skip
     assert tshark(path, "-Y", "_ws.malformed || _ws.expert") == ""
     assert fields(path, "megaco.error_code", display_filter="megaco.transid == 13") == [["510"]]
+
+
+# ---------------------------------------------------------------- reading foreign captures
+
+G711A = Path("/usr/share/sip-tester/g711a.pcap")
+EDITCAP = shutil.which("editcap")
+needs_g711a = pytest.mark.skipif(
+    not G711A.exists(), reason=f"{G711A} absent (Debian's sip-tester package ships it)"
+)
+SIP = (b"OPTIONS sip:bob@example.com SIP/2.0\r\n\r\n", ("10.1.2.3", 5060), ("10.1.2.4", 5080))
+
+
+def sip_ip() -> bytes:
+    """A raw IPv4 packet with a UDP datagram, correct checksums."""
+    payload, src, dst = SIP
+    return udp_packet(src, dst, payload)
+
+
+def classic(linktype: int, frames: list[bytes], *, order: str = "<", nano: bool = False) -> bytes:
+    """A classic pcap file; frames at t = 1700000000 + k + 0.123456789 s."""
+    magic = 0xA1B23C4D if nano else 0xA1B2C3D4
+    out = struct.pack(order + "IHHiIII", magic, 2, 4, 0, 0, 65535, linktype)
+    for k, frame in enumerate(frames):
+        fraction = 123456789 if nano else 123456
+        out += struct.pack(order + "IIII", 1700000000 + k, fraction, len(frame), len(frame))
+        out += frame
+    return out
+
+
+def block(order: str, kind: int, body: bytes) -> bytes:
+    body += b"\x00" * (-len(body) % 4)
+    length = 12 + len(body)
+    return struct.pack(order + "II", kind, length) + body + struct.pack(order + "I", length)
+
+
+def pcapng_section(order: str, linktype: int, frames: list[bytes], tsresol: int = 6) -> bytes:
+    """SHB, an IDB with if_tsresol, an unknown block, one EPB per frame and a closing SPB."""
+    shb = block(order, 0x0A0D0D0A, struct.pack(order + "IHHq", 0x1A2B3C4D, 1, 0, -1))
+    option = struct.pack(order + "HHB3x", 9, 1, tsresol) + struct.pack(order + "HH", 0, 0)
+    idb = block(order, 1, struct.pack(order + "HHI", linktype, 0, 0) + option)
+    out = shb + idb + block(order, 0x0BAD, b"ignore me")
+    for k, frame in enumerate(frames):
+        ticks = (1700000000 + k) * 10**tsresol + 123456789 * 10**tsresol // 10**9
+        header = struct.pack(order + "IIIII", 0, ticks >> 32, ticks & 0xFFFFFFFF, len(frame),
+                             len(frame))  # fmt: skip
+        out += block(order, 6, header + frame)
+    out += block(order, 3, struct.pack(order + "I", len(frames[0])) + frames[0])
+    return out
+
+
+def ethernet(ip: bytes, *, ethertype: int = 0x0800, vlan: bool = False) -> bytes:
+    macs = bytes.fromhex("0011223344550066778899aa")
+    tag = struct.pack("!HH", 0x8100, 42) if vlan else b""
+    return macs + tag + struct.pack("!H", ethertype) + ip
+
+
+def assert_is_sip(packets: list, count: int = 1) -> None:
+    payload, src, dst = SIP
+    assert [(p.src, p.dst, p.payload) for p in packets] == [(src, dst, payload)] * count
+    assert all(p.ip_checksum_ok and p.udp_checksum_ok for p in packets)
+
+
+@needs_g711a
+def test_reads_a_real_ethernet_capture() -> None:
+    packets = read_pcap(G711A)
+    assert len(packets) == 236
+    assert {(p.src, p.dst) for p in packets} == {(("10.1.3.143", 5000), ("10.1.6.18", 2006))}
+    assert {len(p.payload) for p in packets} == {12 + 240}  # RTP header + 30 ms of A-law
+    assert packets[0].payload[:12] == bytes.fromhex("8088e6fd000000f0dee0ee8f")
+    assert (packets[0].seconds, packets[0].microseconds) == (1027664343, 268118)
+    assert (packets[-1].seconds, packets[-1].microseconds) == (1027664350, 317746)
+    assert all(p.ip_checksum_ok and p.udp_checksum_ok for p in packets)
+
+
+@needs_g711a
+@pytest.mark.skipif(EDITCAP is None, reason="editcap is not installed (apt-get install tshark)")
+def test_pcapng_conversion_reads_the_same_packets(tmp_path: Path) -> None:
+    assert EDITCAP is not None
+    converted = tmp_path / "g711a.pcapng"
+    subprocess.run([EDITCAP, "-F", "pcapng", str(G711A), str(converted)], check=True, timeout=60)
+    assert converted.read_bytes()[:4] == b"\x0a\x0d\x0d\x0a"
+    assert read_pcap(converted) == read_pcap(G711A)
+
+
+@pytest.mark.parametrize("order", ["<", ">"])
+def test_hand_written_pcapng_both_byte_orders(order: str) -> None:
+    packets = read_pcap(pcapng_section(order, 101, [sip_ip(), sip_ip()]))
+    assert_is_sip(packets, 3)  # two EPBs and an SPB
+    assert [(p.seconds, p.microseconds) for p in packets] == [
+        (1700000000, 123456), (1700000001, 123456), (0, 0),  # an SPB has no timestamp
+    ]  # fmt: skip
+
+
+def test_pcapng_nanosecond_resolution_and_several_sections() -> None:
+    data = pcapng_section("<", 1, [ethernet(sip_ip())], tsresol=9)
+    data += pcapng_section(">", 113, [b"\x00\x00\x00\x01\x00\x06" + b"\x00" * 8 + b"\x08\x00"
+                                      + sip_ip()])  # fmt: skip
+    packets = read_pcap(data)
+    assert_is_sip(packets, 4)
+    assert packets[0].timestamp == pytest.approx(1700000000.123456789, abs=1e-6)
+    assert packets[0].microseconds == 123456
+
+
+def test_pcapng_truncated_block_raises() -> None:
+    data = pcapng_section("<", 101, [sip_ip()])
+    with pytest.raises(PcapError, match="block"):
+        read_pcap(data[:-6])
+
+
+def test_big_endian_classic_pcap() -> None:
+    assert_is_sip(read_pcap(classic(101, [sip_ip(), sip_ip()], order=">")), 2)
+
+
+@pytest.mark.parametrize("order", ["<", ">"])
+def test_nanosecond_classic_pcap(order: str) -> None:
+    packets = read_pcap(classic(101, [sip_ip()], order=order, nano=True))
+    assert_is_sip(packets)
+    assert (packets[0].seconds, packets[0].microseconds) == (1700000000, 123456)
+    assert packets[0].timestamp == pytest.approx(1700000000.123456789, abs=1e-6)
+
+
+def test_ethernet_with_vlan_tag() -> None:
+    assert_is_sip(read_pcap(classic(1, [ethernet(sip_ip(), vlan=True)])))
+
+
+def test_ethernet_padding_is_not_payload() -> None:
+    """Short frames are padded to 60 bytes: the IP and UDP lengths say where data ends."""
+    payload, src, dst = b"x", ("10.0.0.1", 1), ("10.0.0.2", 2)
+    frame = ethernet(udp_packet(src, dst, payload)) + b"\x00" * 17
+    (packet,) = read_pcap(classic(1, [frame]))
+    assert packet.payload == b"x" and packet.udp_checksum_ok
+
+
+def test_linux_cooked_v1_and_v2() -> None:
+    sll = struct.pack("!HHH8sH", 0, 1, 6, b"\x00\x11\x22\x33\x44\x55\x00\x00", 0x0800)
+    assert_is_sip(read_pcap(classic(113, [sll + sip_ip()])))
+    sll2 = struct.pack("!HHIHBB8s", 0x0800, 0, 3, 1, 4, 6, b"\x00" * 8)
+    assert len(sll2) == 20
+    assert_is_sip(read_pcap(classic(276, [sll2 + sip_ip()])))
+
+
+@pytest.mark.parametrize(
+    "family", [struct.pack("<I", 2), struct.pack(">I", 2), struct.pack("<I", 30)]
+)
+def test_bsd_null_loopback(family: bytes) -> None:
+    if family == struct.pack("<I", 30):  # AF_INET6 on macOS
+        ip = udp_packet(("::1", 5060), ("::1", 5062), b"v6")
+        (packet,) = read_pcap(classic(0, [family + ip]))
+        assert (packet.src, packet.payload) == (("::1", 5060), b"v6")
+    else:
+        assert_is_sip(read_pcap(classic(0, [family + sip_ip()])))
+
+
+def test_raw_ipv4_and_ipv6_link_types() -> None:
+    assert_is_sip(read_pcap(classic(228, [sip_ip()])))
+    ip = udp_packet(("fe80::1", 1), ("fe80::2", 2), b"six")
+    (packet,) = read_pcap(classic(229, [ip]))
+    assert packet.payload == b"six" and packet.udp_checksum_ok
+
+
+def test_ipv6_extension_headers_are_skipped() -> None:
+    ip = udp_packet(("fe80::1", 1), ("fe80::2", 2), b"hop")
+    hop_by_hop = bytes([17, 0]) + b"\x01\x04\x00\x00\x00\x00"  # next: UDP; PadN
+    payload_len = struct.unpack_from("!H", ip, 4)[0] + 8
+    with_ext = ip[:4] + struct.pack("!HB", payload_len, 0) + ip[7:40] + hop_by_hop + ip[40:]
+    (packet,) = read_pcap(classic(101, [with_ext]))
+    assert packet.payload == b"hop" and packet.udp_checksum_ok
+
+
+def test_non_udp_and_non_ip_packets_are_skipped() -> None:
+    arp = ethernet(b"\x00\x01\x08\x00\x06\x04\x00\x01" + b"\x00" * 20, ethertype=0x0806)
+    tcp = bytearray(sip_ip())
+    tcp[9] = 6  # protocol TCP (checksum now wrong: no matter, it is skipped)
+    fragment = bytearray(sip_ip())
+    fragment[6] = 0x20  # more fragments
+    frames = [arp, ethernet(bytes(tcp)), ethernet(sip_ip()), ethernet(bytes(fragment))]
+    assert_is_sip(read_pcap(classic(1, frames)))
+
+
+def test_snapshot_cut_datagram_is_skipped_but_garbled_one_raises() -> None:
+    whole = ethernet(sip_ip())
+    cut = whole[:50]
+    header = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 50, 1)
+    record = struct.pack("<IIII", 1, 0, len(cut), len(whole)) + cut
+    assert read_pcap(header + record) == []
+    garbled = struct.pack("<IIII", 1, 0, len(cut), len(cut)) + cut  # says it is whole
+    with pytest.raises(PcapError, match="packet 1"):
+        read_pcap(header + garbled)
+
+
+def test_udp_checksum_zero_reads_but_is_not_verified() -> None:
+    ip = bytearray(sip_ip())
+    ip[26:28] = b"\x00\x00"  # IPv4 allows "no checksum"
+    (packet,) = read_pcap(classic(101, [bytes(ip)]))
+    assert packet.payload == SIP[0]
+    assert packet.ip_checksum_ok and not packet.udp_checksum_ok
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "too short"),
+        (b"\x00" * 24, "not a pcap or pcapng"),
+        (classic(127, [b"radiotap"]), "link type 127"),
+        (classic(101, [sip_ip()])[:-5], "truncated packet"),
+        (classic(101, [sip_ip()]) + b"\x00" * 7, "truncated record header"),
+        (classic(101, [b"\x15" + sip_ip()[1:]]), "IP version 1"),
+        (struct.pack("<IHHiIII", 0xA1B2C3D4, 3, 0, 0, 0, 65535, 1), "version 3"),
+    ],
+)
+def test_unreadable_files_raise(data: bytes, reason: str) -> None:
+    with pytest.raises(PcapError, match=reason):
+        read_pcap(data)
