@@ -87,6 +87,10 @@ class MediaSegment:
     statement: str
     streams: tuple[tuple[str, str, str], ...]  # (a, b, codec), open during the segment
     mixing: tuple[tuple[str, tuple[str, ...] | None], ...]  # mixer -> parties (None: silent)
+    # measurements (not in the timeline, which stays byte-identical run after run)
+    wall_seconds: float = 0.0
+    cpu_seconds: float = 0.0  # the whole process
+    mix_cpu_seconds: float = 0.0  # the mixing step alone
 
 
 @dataclass(frozen=True)
@@ -533,7 +537,7 @@ class MediaPlane:
         ticks = max(1, round(self.media_seconds * 1000 / self.ptime_ms))
         start = self.media_clock
         self._base = self.clock()
-        wall0 = loop.time()
+        wall0, cpu0, mix0 = loop.time(), time.process_time(), self.mix_cpu
         step = self.ptime_ms / 1000
         for k in range(ticks):
             if self.realtime:
@@ -541,7 +545,12 @@ class MediaPlane:
                 if delay > 0:
                     await asyncio.sleep(delay)
             await self._tick(loop, k * step)
-        self.wall += loop.time() - wall0
+        if self.realtime:  # the last tick's 20 ms are audio too
+            delay = wall0 + ticks * step - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        wall = loop.time() - wall0
+        self.wall += wall
         end = start + ticks * step
         self.media_clock = end
         self.segments.append(
@@ -555,6 +564,9 @@ class MediaPlane:
                     (s.a, s.b, s.codec) for s in sorted(self.streams.values(), key=_stream_key)
                 ),
                 mixing=tuple(sorted(self.mixing.items())),
+                wall_seconds=wall,
+                cpu_seconds=time.process_time() - cpu0,
+                mix_cpu_seconds=self.mix_cpu - mix0,
             )
         )
         return self.segments[-1]
