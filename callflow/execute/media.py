@@ -7,7 +7,7 @@ a run of *ticks*, one packet interval (``ptime``) each. In every tick:
 
 1. each participant sends one G.711 frame of its voice on each of its open streams;
 2. each mixer takes one frame from every source's jitter buffer, computes for every party
-   it mixes the sum of all the *other* parties (:func:`callflow.media.mixer.mix_minus`),
+   it mixes the sum of all the *other* parties (:func:`callflow.media.mixer.mix_minus_g711`),
    and sends it back; parties it does not mix (and everyone, before the first ``mixes`` and
    after ``stops mixing``) get silence;
 3. each participant takes one frame from each of its jitter buffers: what it heard.
@@ -37,7 +37,7 @@ import numpy.typing as npt
 from callflow import ir
 from callflow.execute.addresses import AddressPlan
 from callflow.media import g711
-from callflow.media.mixer import mix_minus
+from callflow.media.mixer import mix_minus_g711
 from callflow.media.rtp import JitterBuffer, RtpError, RtpSender, parse_rtp
 from callflow.media.voice import Voice, VoiceError, load_voice, tone_voice
 from callflow.sip.model import NON_UA_ROLES
@@ -620,22 +620,24 @@ class MediaPlane:
                     outbound[direction.receiver] = direction
         if not outbound and not inbound:
             return order
-        frames: dict[str, npt.NDArray[np.int16]] = {}
+        payloads: dict[str, bytes] = {}
         for party, direction in inbound.items():
             payload = direction.buffer.pop()  # every source, every tick: keeps buffers moving
-            if payload is not None:
-                frames[party] = g711.decode(payload, direction.codec)
+            if payload is not None and len(payload) == self.frame:
+                payloads[party] = payload
         parties = self.mixing.get(mixer)
         mixed = [p for p in parties or () if p in outbound]
         out: dict[str, bytes] = {}
         if mixed:
-            stack = np.zeros((len(mixed), self.frame), dtype=np.int16)
-            for row, party in enumerate(mixed):
-                frame = frames.get(party)
-                if frame is not None:
-                    stack[row] = frame
-            for party, samples in zip(mixed, mix_minus(stack), strict=True):
-                out[party] = g711.encode(samples, outbound[party].codec).tobytes()
+            # a stream's two directions share its codec: decode and encode each row with it
+            codecs = [outbound[party].codec for party in mixed]
+            rows = b"".join(
+                payloads.get(party) or self.silence[codec]
+                for party, codec in zip(mixed, codecs, strict=True)
+            )
+            codes = np.frombuffer(rows, dtype=np.uint8).reshape(len(mixed), self.frame)
+            for party, row in zip(mixed, mix_minus_g711(codes, codecs), strict=True):
+                out[party] = row.tobytes()
         for party in sorted(outbound):
             direction = outbound[party]
             order += 1

@@ -8,6 +8,7 @@ not its own (at least 30 dB below the weakest tone it hears); anyone else hears 
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -191,20 +192,27 @@ def test_a_direct_call_hears_each_other(tmp_path: Path) -> None:
     assert any(e.hears == ("UE_B",) for e in expectations(timeline))
 
 
-def _mix_including_own(frames: np.ndarray) -> np.ndarray:
-    total = frames.astype(np.int32).sum(axis=0)
-    return np.clip(np.broadcast_to(total, frames.shape), -32768, 32767).astype(np.int16)
+def _decoded(codes: np.ndarray, codecs: list[str]) -> np.ndarray:
+    return np.stack([g711.decode(row, codec) for row, codec in zip(codes, codecs, strict=True)])
 
 
-_MIX_MINUS = media_module.mix_minus
+def _encoded(samples: np.ndarray, codecs: list[str]) -> np.ndarray:
+    rows = [g711.encode(row, codec) for row, codec in zip(samples, codecs, strict=True)]
+    return np.stack(rows)
 
 
-def _mix_forgetting_first(frames: np.ndarray) -> np.ndarray:
+def _mix_including_own(codes: np.ndarray, codecs: list[str]) -> np.ndarray:
+    total = _decoded(codes, codecs).astype(np.int32).sum(axis=0)
+    return _encoded(np.broadcast_to(total, codes.shape), codecs)
+
+
+def _mix_forgetting_first(codes: np.ndarray, codecs: list[str]) -> np.ndarray:
     """Everybody but the first party hears a mix without the first party."""
-    out = _MIX_MINUS(frames)
+    frames = _decoded(codes, codecs).astype(np.int32)
+    out = frames.sum(axis=0) - frames
     if len(frames) > 2:
-        out[1:] = np.clip(out[1:].astype(np.int32) - frames[0], -32768, 32767)
-    return out
+        out[1:] -= frames[0]
+    return _encoded(out, codecs)
 
 
 @pytest.mark.parametrize(
@@ -215,7 +223,7 @@ def _mix_forgetting_first(frames: np.ndarray) -> np.ndarray:
 def test_the_spectral_check_catches_a_broken_mixer(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: object, symptom: str
 ) -> None:
-    monkeypatch.setattr(media_module, "mix_minus", broken)
+    monkeypatch.setattr(media_module, "mix_minus_g711", broken)
     run_dir = run_flow(FOUR, tmp_path, "--media-seconds", "0.5")
     problems = spectral_problems(run_dir / "main")
     assert any(symptom in p for p in problems), problems
@@ -280,6 +288,34 @@ def test_tshark_lists_exactly_the_expected_rtp_streams(
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert malformed.stdout.strip() == ""
+
+
+@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed")
+def test_rtp_headers_count_up_from_random_starts(tmp_path: Path) -> None:
+    run_dir = run_flow(FOUR, tmp_path)
+    done = subprocess.run(
+        ["tshark", "-r", str(run_dir / "main.pcap"), "-o", "rtp.heuristic_rtp:TRUE", "-Y", "rtp",
+         "-T", "fields", "-e", "rtp.ssrc", "-e", "rtp.seq", "-e", "rtp.timestamp",
+         "-e", "rtp.marker", "-e", "rtp.p_type", "-e", "frame.time_epoch"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    streams: dict[str, list[tuple[int, int, bool, int, float]]] = {}
+    for line in done.stdout.splitlines():
+        ssrc, seq, ts, marker, ptype, when = line.split("\t")
+        streams.setdefault(ssrc, []).append(
+            (int(seq), int(ts), marker in ("1", "True"), int(ptype), float(when))
+        )
+    assert len(streams) == 8
+    starts = set()
+    for packets in streams.values():
+        starts.add(packets[0][0])
+        for before, after in itertools.pairwise(packets):
+            assert after[0] == (before[0] + 1) % 65536  # sequence, wrapping
+            assert after[1] == (before[1] + 160) % 2**32  # 20 ms of 8 kHz
+            assert round(after[4] - before[4], 3) == 0.020  # paced in the capture
+        assert [p[2] for p in packets] == [True] + [False] * (len(packets) - 1)
+        assert len({p[3] for p in packets}) == 1 and packets[0][3] in (0, 8)
+    assert len(starts) == 8  # random starting points, not 0
 
 
 @pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed")
