@@ -507,7 +507,8 @@ def render(
             names = ", ".join(e.name for e in flow.architecture.entities)
             raise click.UsageError(f"--entity {entity}: {path} declares no such entity ({names})")
         every = loaded.every
-        findings = check_flow(flow, every)
+        # the design review feeds the HTML site's findings; SVG alone only draws
+        findings = check_flow(flow, every) if "html" in chosen_formats else []
         options = RenderOptions(
             views=chosen_views,
             formats=chosen_formats,

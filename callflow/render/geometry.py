@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from callflow.render.placement import Column, Placement, Row
 from callflow.render.textwidth import text_width, wrap_chars, wrap_text
@@ -57,6 +58,7 @@ STYLE = Style()
 
 @dataclass(frozen=True, slots=True)
 class Text:
+    kind: ClassVar[str] = "text"  # what the template draws
     x: float
     y: float
     text: str
@@ -66,6 +68,7 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class Rect:
+    kind: ClassVar[str] = "rect"  # what the template draws
     x: float
     y: float
     w: float
@@ -76,6 +79,7 @@ class Rect:
 
 @dataclass(frozen=True, slots=True)
 class Line:
+    kind: ClassVar[str] = "line"  # what the template draws
     x1: float
     y1: float
     x2: float
@@ -87,6 +91,7 @@ class Line:
 
 @dataclass(frozen=True, slots=True)
 class Path:
+    kind: ClassVar[str] = "path"  # what the template draws
     d: str
     cls: str
     marker_end: str | None = None
@@ -98,6 +103,8 @@ Primitive = Text | Rect | Line | Path
 @dataclass(frozen=True, slots=True)
 class Group:
     """A group of primitives with an id: every message is one (``<g id="m12">``)."""
+
+    kind: ClassVar[str] = "group"
 
     id: str
     cls: str

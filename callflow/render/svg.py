@@ -7,14 +7,34 @@ of the layout alone.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Literal
 
 import jinja2
 
-from callflow.render.geometry import Layout, Page
+from callflow.render.geometry import Group, Item, Layout, Page
 
 Part = Literal["page", "header", "body"]
+
+
+class _GroupEnd:
+    """Marks where a group's primitives end in :func:`flatten`'s sequence."""
+
+    kind = "end"
+
+
+_GROUP_END = _GroupEnd()
+
+
+def flatten(items: Iterable[Item]) -> Iterator[Item | _GroupEnd]:
+    """Groups opened, their primitives, groups closed: one flat sequence, so the template
+    draws a page in a single loop (a recursive macro costs a call per shape)."""
+    for item in items:
+        yield item
+        if isinstance(item, Group):
+            yield from item.items
+            yield _GROUP_END
 
 
 @cache
@@ -49,6 +69,7 @@ def render_page(layout: Layout, page: Page, part: Part = "page") -> str:
         description=layout.description,
         theme=layout.theme,
         css=stylesheet(),
+        flatten=flatten,
     )
     return text.lstrip()
 

@@ -97,7 +97,10 @@ def test_render_draws_a_flow_with_findings(tmp_path: Path) -> None:
     )
     assert code == 0
     assert "undeclared" in Path(out.split()[0]).read_text(encoding="utf-8")
-    assert "design review has 1 finding" in err
+    assert "design review" not in err  # SVG alone: drawn, not reviewed
+    code, out, err = run("render", str(flow), "--view", "full", "-o", str(tmp_path / "h"))
+    assert code == 0
+    assert "design review has 1 finding" in err  # the HTML index lists it
 
 
 @pytest.mark.parametrize(
