@@ -196,6 +196,17 @@ def _load_config(config_path: str | None, no_config: bool) -> Any:
         raise click.UsageError(str(error)) from None
 
 
+def _project_review(loaded: Loaded) -> list[Any]:
+    """The design review `render` and `run` do, with the rule selection and severities
+    of [tool.callflow] in the nearest pyproject.toml (what `callflow check` would report
+    without options), so a rule a project turned off is off everywhere."""
+    from callflow.check import Layer, Selection, check_flow
+
+    config = _load_config(None, False)
+    selection = Selection((Layer(config.select, config.ignore),))
+    return check_flow(loaded.flow, loaded.every, selection=selection, severity=(config.severity,))
+
+
 def _cli_selectors(values: Sequence[str], option: str) -> tuple[str, ...]:
     from callflow.check.config import ConfigError, check_selector
 
@@ -480,7 +491,6 @@ def render(
     theme: str | None,
 ) -> None:
     """Draw flows: sequence diagrams, interface views, collaboration diagrams, HTML site."""
-    from callflow.check import check_flow
     from callflow.render.collab import GraphvizMissing
     from callflow.render.documents import (
         VIEWS,
@@ -508,7 +518,7 @@ def render(
             raise click.UsageError(f"--entity {entity}: {path} declares no such entity ({names})")
         every = loaded.every
         # the design review feeds the HTML site's findings; SVG alone only draws
-        findings = check_flow(flow, every) if "html" in chosen_formats else []
+        findings = _project_review(loaded) if "html" in chosen_formats else []
         options = RenderOptions(
             views=chosen_views,
             formats=chosen_formats,
@@ -758,7 +768,6 @@ def run(
     SIP/H.248 datagram, checked on receipt; writes a pcap and the executed diagram."""
     import json
 
-    from callflow.check import check_flow
     from callflow.execute.addresses import AddressError, plan_addresses
     from callflow.execute.engine import RunOptions, new_seed, run_scenario
     from callflow.execute.pcap import write_pcap
@@ -781,8 +790,7 @@ def run(
     except AddressError as error:
         raise click.UsageError(f"{file}: {error}") from None
     if not force:
-        every = loaded.every
-        errors = [d for d in check_flow(flow, every) if d.is_error]
+        errors = [d for d in _project_review(loaded) if d.is_error]
         if errors:
             click.echo(
                 f"{file}: the flow has {_plural(len(errors), 'check error')}: "

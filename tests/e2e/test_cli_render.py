@@ -103,6 +103,35 @@ def test_render_draws_a_flow_with_findings(tmp_path: Path) -> None:
     assert "design review has 1 finding" in err  # the HTML index lists it
 
 
+def test_render_and_run_review_with_the_projects_rule_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rule [tool.callflow] turns off is off for render's HTML index and run's
+    pre-check too, not only for `callflow check`."""
+    flow = tmp_path / "f.fdl"
+    flow.write_text(
+        'eternal: A [role=ue], B [role=ue]\nfeature "F" {\n  A starts timer T1\n'
+        "  Hello : A -> B\n}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run("render", str(flow), "--view", "full", "-o", str(tmp_path / "a"))
+    assert code == 0 and "design review has 1 finding" in err
+    index = (tmp_path / "a" / "index.html").read_text(encoding="utf-8")
+    assert "FLOW002" in index
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.callflow]\nignore = ["FLOW002"]\n', encoding="utf-8"
+    )
+    code, _, err = run("render", str(flow), "--view", "full", "-o", str(tmp_path / "b"))
+    assert code == 0 and "design review" not in err
+    assert "FLOW002" not in (tmp_path / "b" / "index.html").read_text(encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.callflow]\nseverity = { FLOW002 = "error" }\n', encoding="utf-8"
+    )
+    code, _, err = run("run", str(flow), "-o", str(tmp_path / "c"))
+    assert code == 1 and "1 check error" in err
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
