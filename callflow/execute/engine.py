@@ -15,8 +15,9 @@ its sends, what it must receive, and its local statements (actions, timers, medi
 
 Every datagram that arrives is parsed and compared with the flow: what the receiver is
 waiting for, from whom, and the headers the flow names. SIP runs over the RFC 3261
-transaction layer (retransmissions, absorbed duplicates, 2xx retransmitted until the ACK)
-so that ``--loss`` only delays a run. Nothing here prints or exits: problems come back as
+transaction layer (retransmissions, absorbed duplicates, 2xx retransmitted until the ACK,
+reliable provisionals retransmitted until the PRACK, RFC 3262) so that ``--loss`` only
+delays a run. Nothing here prints or exits: problems come back as
 :class:`~callflow.diagnostics.Diagnostic` values with RUN1xx codes.
 """
 
@@ -48,13 +49,15 @@ from callflow.execute.sipwire import SipMessage
 from callflow.execute.transactions import (
     ClientTransaction,
     H248Request,
+    ResponseKey,
     Retransmitter,
     Sent,
     ServerTransaction,
     TimerValues,
 )
-from callflow.sip.model import NON_UA_ROLES, build_model
+from callflow.sip.model import NON_UA_ROLES, Chain, build_model
 from callflow.sip.registry import REASON_PHRASES
+from callflow.sip.reliable import Provisional, build_reliable, parse_rack, parse_rseq
 from callflow.sip.resolve import MAIN_CALL, link_messages
 
 if TYPE_CHECKING:
@@ -284,6 +287,9 @@ class _Agent:
         self.dialogs: dict[object, _Dialog] = {}
         self.cseq: dict[str, int] = {}
         self.pending_2xx: dict[tuple[str, int], ServerTransaction] = {}
+        #: reliable provisionals retransmitted until their PRACK, by (Call-ID, INVITE CSeq
+        #: number, RSeq): what a PRACK's RAck names
+        self.pending_prack: dict[tuple[str, int, int], Retransmitter] = {}
         self.last_sdp: dict[str, bytes] = {}
         self.open_invites: list[tuple[str, ServerTransaction]] = []
         self.last_bye_call: str | None = None
@@ -346,6 +352,7 @@ class _Runner:
         self.resolved = scenario.resolved
         self.links = link_messages(self.messages, self.entities).links
         self.model = build_model(scenario, self.entities)
+        self.reliable = self.model.part(build_reliable)
         self.stmt_of: list[int] = []
         msg_index = {id(m): i for i, m in enumerate(self.messages)}
         self.msg_of_stmt: dict[int, int] = {}
@@ -731,6 +738,8 @@ class _Runner:
                 ctx.stop()
             for stx in agent.server_txns.values():
                 stx.stop()
+            for timer in agent.pending_prack.values():
+                timer.stop()
             for req in agent.h248_out.values():
                 req.stop()
 
@@ -1091,7 +1100,7 @@ class _Runner:
         if ctx is None:
             self._sip_deliver(agent, msg, src, sender, None, None)
             return
-        key = (status, sipwire.tag_of(_hdr(msg, "to") or ""))
+        key = _response_key(msg)
         if key in ctx.seen:
             self.stats[agent.name].duplicates += 1
             if status >= 200 and ctx.is_invite:
@@ -1099,6 +1108,10 @@ class _Runner:
                     self.resend(agent, "sip", ctx.ack)
                 elif status < 300 and key in ctx.relayed:
                     self.resend(agent, "sip", ctx.relayed[key])
+            elif status < 200 and key in ctx.relayed:
+                # a proxy passes every provisional on (RFC 3261 §16.7): a reliable one
+                # comes again until the PRACK, and each copy is forwarded
+                self.resend(agent, "sip", ctx.relayed[key])
             return
         if status >= 200 and ctx.final is not None and ctx.is_invite and status < 300:
             pass  # a 2xx from another fork: new, delivered below
@@ -1163,6 +1176,7 @@ class _Runner:
                     and 100 <= code <= 199
                     and status > code
                     and self.resolved[k].answers == request_number
+                    and self._reliable(k) is None  # retransmitted until the PRACK: it comes
                 )
 
             supersedes = earlier_provisional
@@ -1267,6 +1281,8 @@ class _Runner:
                 agent.open_invites.append((call, stx))
             elif msg.method == "BYE":
                 agent.last_bye_call = call
+            elif msg.method == "PRACK":
+                self._prack_received(agent, msg)
             return
         status = msg.status or 0
         if ctx is None or ctx.method not in _DIALOG_METHODS or not 101 <= status <= 299:
@@ -1338,6 +1354,7 @@ class _Runner:
                 self._start_client_timer(agent, txn)
             elif isinstance(txn, ServerTransaction):
                 txn.last_response = (data, dst, i)
+                self._retransmit_reliable(agent, txn, txn.last_response)
             return
         if m.code is None:
             self._send_request(agent, i, receiver, dst)
@@ -1447,9 +1464,26 @@ class _Runner:
         if m.name in _CONTACT_METHODS:
             contact = dialog.local_contact if dialog is not None else None
             msg.headers.append(("Contact", contact or agent.contact))
+        if m.name == "PRACK":
+            rack = self._rack(agent, chain)
+            if rack is not None:
+                msg.headers.append(("RAck", rack))
         self._apply_written(msg, res.headers)
         self._attach_body(agent, i, msg, call, dialog)
         return msg
+
+    def _rack(self, agent: _Agent, chain: Chain | None) -> str | None:
+        """The RAck of a PRACK (RFC 3262 §7.2): the RSeq and CSeq of the reliable
+        provisional it acknowledges, as ``agent`` received it (None: it received none)."""
+        provisional = self.reliable.prack_target.get(chain.index) if chain is not None else None
+        if provisional is None or provisional.delivered is None:
+            return None
+        rx = agent.rx.get(provisional.delivered)
+        if rx is None:
+            return None
+        rseq = parse_rseq(_hdr(rx.message, "rseq"))
+        cseq = sipwire.parse_cseq(_hdr(rx.message, "cseq") or "")
+        return f"{rseq} {cseq[0]} {cseq[1]}" if rseq is not None and cseq else None
 
     def _target_uri(self, entity: str) -> str:
         e = self.entities.get(entity)
@@ -1599,8 +1633,7 @@ class _Runner:
             data = msg.to_bytes()
             sent = (data, dst, i)
             if rx.client is not None:
-                key = (status, sipwire.tag_of(_hdr(msg, "to") or ""))
-                rx.client.relayed[key] = sent
+                rx.client.relayed[_response_key(msg)] = sent
             if self.transmit(agent, "sip", data, dst, i, drawn_lost=m.lost):
                 self._check_recoverable(i, receiver, msg, status)
             if upstream is not None and upstream.server is not None:
@@ -1637,6 +1670,8 @@ class _Runner:
             self._check_recoverable(i, receiver, msg, status)
         if m.lost:
             agent.lost_hop[(receiver, m.name, res.call)] = (sent, stx)
+        else:
+            self._retransmit_reliable(agent, stx, sent)
         self._response_sent(agent, stx, status, sent, proxy=not agent.is_ua)
         creates = method in _DIALOG_METHODS and 101 <= status <= 299 and to_tag is not None
         if agent.is_ua and creates and dkey is not None and dkey not in agent.dialogs:
@@ -1657,8 +1692,10 @@ class _Runner:
     def _check_recoverable(self, i: int, receiver: str, msg: SipMessage, status: int) -> None:
         """A provisional response to INVITE that ``--loss`` dropped comes back only if the
         client still retransmits its INVITE, i.e. has seen no provisional response yet
-        (RFC 3261 §17.1.1.2); otherwise it is lost for good and the run goes on without it."""
-        if not 101 <= status <= 199:
+        (RFC 3261 §17.1.1.2), or if it is reliable (its UAS retransmits it until the PRACK,
+        and each proxy forwards every copy); otherwise it is lost for good and the run goes
+        on without it."""
+        if not 101 <= status <= 199 or self._reliable(i) is not None:
             return
         cseq = sipwire.parse_cseq(_hdr(msg, "cseq") or "")
         peer = self.agents.get(receiver)
@@ -1666,7 +1703,7 @@ class _Runner:
             return
         branch = sipwire.parse_via_branch(_hdr(msg, "via") or "") or ""
         ctx = peer.client_txns.get((branch, "INVITE"))
-        if ctx is None or not any(code < 200 for code, _ in ctx.seen):
+        if ctx is None or not any(seen[0] < 200 for seen in ctx.seen):
             return
         self.diag(
             "RUN111",
@@ -1677,6 +1714,58 @@ class _Runner:
             Severity.WARNING,
         )
         self._never_arrives(i)
+
+    def _reliable(self, i: int) -> Provisional | None:
+        """The reliable provisional (RFC 3262) that message ``i`` is a hop of, as the SIP
+        model found it (sip-rules.md §1.9); None for anything else, and for one with a
+        malformed RSeq (no PRACK can name it)."""
+        info = self.model.infos[i]
+        rchain = info.response_chain if info is not None else None
+        provisional = self.reliable.by_response.get(rchain.index) if rchain is not None else None
+        return provisional if provisional is not None and provisional.rseq is not None else None
+
+    def _retransmit_reliable(self, agent: _Agent, stx: ServerTransaction, sent: Sent) -> None:
+        """RFC 3262 §3: a UAS retransmits a reliable provisional response at T1, doubling
+        (no T2 cap), until the PRACK naming its RSeq; after 64*T1 without one, RUN108."""
+        i = sent[2]
+        provisional = self._reliable(i)
+        if provisional is None or provisional.rseq is None or not agent.is_ua:
+            return
+        request = stx.request
+        cseq = sipwire.parse_cseq(_hdr(request, "cseq") or "")
+        key = (_hdr(request, "call-id") or "", cseq[0] if cseq else -1, provisional.rseq)
+        t = self.timers
+
+        def no_prack() -> None:
+            agent.pending_prack.pop(key, None)
+            if not self.finished.done():
+                self.fail(
+                    "RUN108",
+                    self.messages[i].loc,
+                    f"{agent.name} got no PRACK for {self.describe(i)} within 64*T1 = "
+                    f"{t.give_up:g}s (RFC 3262 §3); {self._retries(i, agent)}",
+                )
+
+        previous = agent.pending_prack.pop(key, None)
+        if previous is not None:
+            previous.stop()
+        agent.pending_prack[key] = Retransmitter(
+            first=t.t1,
+            cap=None,
+            give_up=t.give_up,
+            resend=lambda: self.resend(agent, "sip", sent),
+            on_give_up=no_prack,
+        )
+
+    def _prack_received(self, agent: _Agent, msg: SipMessage) -> None:
+        """A PRACK reached its UAS: the reliable provisional its RAck names is no longer
+        retransmitted."""
+        rack = parse_rack(_hdr(msg, "rack") or "")
+        if rack is None:
+            return
+        timer = agent.pending_prack.pop((_hdr(msg, "call-id") or "", rack[1], rack[0]), None)
+        if timer is not None:
+            timer.stop()
 
     def _never_arrives(self, i: int) -> None:
         """Message ``i`` is lost for good: nobody waits for it any more (and a relay of it
@@ -2133,6 +2222,13 @@ _BUILD_ERRORS = (
     bodies.BodyError,
     h248.MegacoError,
 )
+
+
+def _response_key(msg: SipMessage) -> ResponseKey:
+    """How a client transaction tells responses apart: status, To tag and RSeq (copies
+    of one reliable provisional share its RSeq, RFC 3262 §4)."""
+    rseq = parse_rseq(_hdr(msg, "rseq"))
+    return (msg.status or 0, sipwire.tag_of(_hdr(msg, "to") or ""), rseq)
 
 
 def _hdr(msg: SipMessage, key: str) -> str | None:

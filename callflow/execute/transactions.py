@@ -9,6 +9,9 @@ sent on each transaction and re-sends it when the timers say so:
 * a server transaction answers a retransmitted request with its last response, and
   retransmits a final response to INVITE until the ACK (Timer G, and the UAS's 2xx
   retransmission of §13.3.1.4), giving up after 64*T1 (Timer H);
+* a UAS retransmits a reliable provisional response (RFC 3262 §3: ``Require: 100rel``
+  and an ``RSeq``) at T1, doubling without a cap, until the PRACK with its RSeq, giving
+  up after 64*T1;
 * an H.248 requester retransmits until the reply; the responder answers a duplicate
   transaction id with its stored reply.
 
@@ -26,6 +29,9 @@ from callflow.execute.sipwire import SipMessage
 Address = tuple[str, int]
 #: what was put on the wire for a statement: datagram, destination, statement index
 Sent = tuple[bytes, Address, int]
+#: a response as a client transaction tells copies apart: (status, To tag, RSeq); two
+#: reliable provisionals with the same status differ by RSeq (RFC 3262 §4)
+ResponseKey = tuple[int, str | None, int | None]
 
 T1, T2, T4 = 0.5, 4.0, 5.0
 
@@ -44,7 +50,7 @@ class TimerValues:
 
     @property
     def give_up(self) -> float:
-        """64*T1: Timer B, F, H and the 2xx retransmission limit."""
+        """64*T1: Timer B, F, H and the 2xx and reliable provisional retransmission limit."""
         return 64 * self.t1
 
 
@@ -120,15 +126,15 @@ class ClientTransaction:
     data: bytes
     call: str | None = None
     dialog_key: object | None = None
-    #: (status, To tag) of every response received, to spot retransmissions
-    seen: set[tuple[int, str | None]] = field(default_factory=set)
+    #: every response received, to spot retransmissions
+    seen: set[ResponseKey] = field(default_factory=set)
     final: int | None = None
     final_message: SipMessage | None = None
     #: the ACK this entity sent for the final response (re-sent on its retransmission)
     ack: Sent | None = None
-    #: a proxy's relay of each response received, by (status, To tag): 2xx
-    #: retransmissions are forwarded again
-    relayed: dict[tuple[int, str | None], Sent] = field(default_factory=dict)
+    #: a proxy's relay of each response received: retransmissions of a 2xx or of a
+    #: provisional are forwarded again
+    relayed: dict[ResponseKey, Sent] = field(default_factory=dict)
     timer: Retransmitter | None = None
     drawn_lost: bool = False
 

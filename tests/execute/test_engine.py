@@ -530,3 +530,244 @@ def test_causal_order_gives_up_a_provisional_that_a_later_response_superseded() 
     assert codes(run) == ["RUN111"]
     assert "100 Trying (message 2, P -> A) never reached A" in run.diagnostics[0].message
     assert run.unrecovered == 1 and run.delivered == 12
+
+
+# ------------------------------------------------------------------ reliable provisionals
+
+RELIABLE = """\
+eternal: A [role=ue], B [role=ue]
+feature "f" {
+    INVITE(Call-ID=c1, sdp=offer, Supported=100rel) : A -> B
+    100 Trying : B -> A
+    183 Session Progress(Require=100rel, RSeq=1, sdp=answer) : B -> A
+    PRACK(Call-ID=c1) : A -> B
+    200 OK : B -> A
+    180 Ringing : B -> A
+    200 OK : B -> A
+    ACK(Call-ID=c1) : A -> B
+}
+"""
+# message indices (0-based, as drop() sees them): the 183 is 2, the PRACK 3, the 180 5
+
+
+def test_a_reliable_provisional_dropped_once_is_resent_by_its_uas() -> None:
+    # 40 s of flow timer (0.8 s here) after the call: longer than 64*T1 (0.64 s), so a
+    # retransmission the PRACK failed to stop would show, and time out (RUN108)
+    waiting = "    A starts timer T_wait 40s\n    timeout T_wait : A\n}\n"
+    flow, (scenario,) = load_text(RELIABLE.replace("}\n", waiting))
+
+    def drop(i: int, who: str, attempt: int) -> bool:
+        # the 100 Trying stopped A's Timer A: only the UAS's RFC 3262 timer brings it back
+        return i == 2 and attempt == 0
+
+    run = run_scenario(flow, scenario, options(drop=drop))
+    assert run.ok, run.diagnostics
+    assert run.diagnostics == [] and run.unrecovered == 0
+    assert run.delivered == run.messages == 8
+    copies = [(d.sender, d.attempt, d.dropped) for d in run.datagrams if d.message == 2]
+    assert copies[:2] == [("B", 0, True), ("B", 1, False)]
+    assert sip(run, 3, attempt=1).header("RSeq") == "1"
+    in_capture = [p for _, _, _, p in run.pcap_packets() if p.startswith(b"SIP/2.0 183")]
+    assert len(in_capture) == len(copies) >= 2
+    # the flow at A took it once and sent one PRACK (re-sent by Timer E at most, the same
+    # datagram), with the RAck of RFC 3262 §7.2
+    pracks = [d for d in run.datagrams if d.message == 3]
+    assert pracks[0].attempt == 0 and len({d.payload for d in pracks}) == 1
+    assert sip(run, 4).header("RAck") == "1 1 INVITE"
+    assert run.entities["A"].received == 5 and run.entities["A"].sent == 3
+    # the PRACK stopped the retransmissions: no copy after B answered it
+    answered = next(d.time for d in run.datagrams if d.message == 4)
+    assert all(d.time <= answered for d in run.datagrams if d.message == 2)
+    assert run.duration > 0.64
+
+
+def test_a_lost_prack_is_resent_by_its_transaction_while_the_uas_resends_the_183() -> None:
+    flow, (scenario,) = load_text(RELIABLE)
+
+    def drop(i: int, who: str, attempt: int) -> bool:
+        return i == 3 and attempt == 0  # the PRACK
+
+    run = run_scenario(flow, scenario, options(drop=drop))
+    assert run.ok, run.diagnostics
+    assert run.diagnostics == [] and run.delivered == 8
+    pracks = [(d.attempt, d.dropped) for d in run.datagrams if d.message == 3]
+    assert pracks[:2] == [(0, True), (1, False)]  # Timer E
+    # the same PRACK re-sent (same transaction), not a second one from the flow
+    assert sip(run, 4, attempt=1).header("Via") == sip(run, 4).header("Via")
+    # B went on re-sending the 183 until the PRACK came; A absorbed the copies
+    assert any(d.message == 2 and d.attempt > 0 for d in run.datagrams)
+    assert run.entities["A"].duplicates >= 1
+
+
+def test_an_unreliable_provisional_dropped_is_still_lost_for_good() -> None:
+    flow, (scenario,) = load_text(RELIABLE)
+
+    def drop(i: int, who: str, attempt: int) -> bool:
+        return i == 5  # the 180 Ringing, sent without 100rel
+
+    run = run_scenario(flow, scenario, options(drop=drop))
+    assert run.ok
+    assert codes(run) == ["RUN111"] and run.diagnostics[0].loc.line == 8
+    assert run.unrecovered == 1 and run.delivered == 7
+    assert [d.attempt for d in run.datagrams if d.message == 5] == [0]
+
+
+def test_a_reliable_provisional_never_prack_ed_times_out_after_64_t1() -> None:
+    flow, (scenario,) = load_text(RELIABLE)
+
+    def drop(i: int, who: str, attempt: int) -> bool:
+        return i == 2  # every copy of the 183
+
+    run = run_scenario(flow, scenario, options(time_scale=0.01, drop=drop))
+    assert not run.ok and codes(run) == ["RUN108"]
+    diag = run.diagnostics[0]
+    assert diag.loc.line == 5  # the 183
+    assert "B got no PRACK for 183 Session Progress (message 3, B -> A)" in diag.message
+    assert "sent 7 times" in diag.message
+    # T1 doubling without the T2 cap (T2 = 8 T1 would give 11 sends in 64 T1):
+    # 0, T1, 3T1, 7T1, 15T1, 31T1, 63T1, then 64 T1 gives up
+    sent = [d.time for d in run.datagrams if d.message == 2]
+    assert len(sent) == 7 and all(d.dropped for d in run.datagrams if d.message == 2)
+    assert sent[-1] - sent[0] >= 0.63 * 0.5
+    assert run.duration >= 0.64 * 0.5
+
+
+TWO_RELIABLE = """\
+eternal: A [role=ue], B [role=ue]
+feature "f" {
+    INVITE(Call-ID=c1, sdp=offer, Supported=100rel) : A -> B
+    100 Trying : B -> A
+    183 Session Progress(Require=100rel, RSeq=1, sdp=answer) : B -> A
+    PRACK(Call-ID=c1) : A -> B
+    200 OK : B -> A
+    183 Session Progress(Require=100rel, RSeq=2) : B -> A
+    PRACK(Call-ID=c1) : A -> B
+    200 OK : B -> A
+    200 OK : B -> A
+    ACK(Call-ID=c1) : A -> B
+}
+"""
+
+
+def test_two_reliable_provisionals_with_one_status_differ_by_rseq() -> None:
+    # same status and To tag: only the RSeq tells the second 183 from a copy of the first
+    flow, (scenario,) = load_text(TWO_RELIABLE)
+    run = run_scenario(flow, scenario, options())
+    assert run.ok, run.diagnostics
+    assert run.diagnostics == [] and run.delivered == 10
+    assert [sip(run, n).header("RAck") for n in (4, 7)] == ["1 1 INVITE", "2 1 INVITE"]
+    assert run.entities["A"].duplicates == 0
+
+
+RELIABLE_PROXIED = """\
+eternal: A [role=ue], P [role=proxy], B [role=ue]
+feature "f" {
+    INVITE(Call-ID=c1, sdp=offer, Supported=100rel) : A -> P
+    100 Trying : P -> A
+    INVITE : P -> B
+    100 Trying : B -> P
+    183 Session Progress(Require=100rel, RSeq=1, sdp=answer) : B -> P
+    183 Session Progress : P -> A
+    PRACK(Call-ID=c1) : A -> P
+    PRACK : P -> B
+    200 OK : B -> P
+    200 OK : P -> A
+    200 OK : B -> P
+    200 OK : P -> A
+    ACK(Call-ID=c1) : A -> P
+    ACK : P -> B
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("index", "sender"),
+    [
+        (4, "B"),  # 183 B -> P: B re-sends it, P forwards it
+        (5, "P"),  # 183 P -> A: B's next copy reaches P, which forwards it again
+    ],
+)
+def test_a_proxy_forwards_each_copy_of_a_reliable_provisional(index: int, sender: str) -> None:
+    flow, (scenario,) = load_text(RELIABLE_PROXIED)
+
+    def drop(i: int, who: str, attempt: int) -> bool:
+        return i == index and attempt == 0
+
+    run = run_scenario(flow, scenario, options(drop=drop))
+    assert run.ok, run.diagnostics
+    assert run.diagnostics == [] and run.delivered == run.messages == 14
+    assert [d.sender for d in run.datagrams if d.message == index and d.attempt == 1] == [sender]
+    assert [d.attempt for d in run.datagrams if d.message == 6] == [0]  # one PRACK from A
+
+
+RELIABLE_IMS = """\
+eternal: UE_A [role=ue, uri="sip:alice@home1.net"], P_CSCF_A [role=proxy],
+         S_CSCF_A [role=proxy], MRFC_AS [role=focus]
+feature "Conference creation" {
+    INVITE(Call-ID=conf_a, Request-URI="sip:conference-factory@home1.net", sdp=offer,
+           Supported=100rel) : UE_A -> P_CSCF_A
+    100 Trying : P_CSCF_A -> UE_A
+    INVITE : P_CSCF_A -> S_CSCF_A
+    100 Trying : S_CSCF_A -> P_CSCF_A
+    INVITE : S_CSCF_A -> MRFC_AS
+    100 Trying : MRFC_AS -> S_CSCF_A
+#ifdef WITH_PRACK
+    183 Session Progress(Require=100rel, RSeq=1, sdp=answer) : MRFC_AS -> S_CSCF_A
+    183 Session Progress : S_CSCF_A -> P_CSCF_A
+    183 Session Progress : P_CSCF_A -> UE_A
+    PRACK(Call-ID=conf_a) : UE_A -> P_CSCF_A
+    PRACK : P_CSCF_A -> S_CSCF_A
+    PRACK : S_CSCF_A -> MRFC_AS
+    200 OK : MRFC_AS -> S_CSCF_A
+    200 OK : S_CSCF_A -> P_CSCF_A
+    200 OK : P_CSCF_A -> UE_A
+    180 Ringing(Require=100rel, RSeq=2) : MRFC_AS -> S_CSCF_A
+    180 Ringing : S_CSCF_A -> P_CSCF_A
+    180 Ringing : P_CSCF_A -> UE_A
+    PRACK(Call-ID=conf_a) : UE_A -> P_CSCF_A
+    PRACK : P_CSCF_A -> S_CSCF_A
+    PRACK : S_CSCF_A -> MRFC_AS
+    200 OK : MRFC_AS -> S_CSCF_A
+    200 OK : S_CSCF_A -> P_CSCF_A
+    200 OK : P_CSCF_A -> UE_A
+    200 OK(Contact="<sip:conf1@home1.net>;isfocus") : MRFC_AS -> S_CSCF_A
+#else
+    180 Ringing : MRFC_AS -> S_CSCF_A
+    180 Ringing : S_CSCF_A -> P_CSCF_A
+    180 Ringing : P_CSCF_A -> UE_A
+    200 OK(Contact="<sip:conf1@home1.net>;isfocus", sdp=answer) : MRFC_AS -> S_CSCF_A
+#endif
+    200 OK : S_CSCF_A -> P_CSCF_A
+    200 OK : P_CSCF_A -> UE_A
+    ACK(Call-ID=conf_a) : UE_A -> P_CSCF_A
+    ACK : P_CSCF_A -> S_CSCF_A
+    ACK : S_CSCF_A -> MRFC_AS
+    BYE(Call-ID=conf_a) : UE_A -> P_CSCF_A
+    BYE : P_CSCF_A -> S_CSCF_A
+    BYE : S_CSCF_A -> MRFC_AS
+    200 OK : MRFC_AS -> S_CSCF_A
+    200 OK : S_CSCF_A -> P_CSCF_A
+    200 OK : P_CSCF_A -> UE_A
+}
+"""
+
+
+def test_reliable_provisionals_through_ims_proxies_survive_loss() -> None:
+    # the reference flow's conference creation, its provisionals sent reliably under
+    # WITH_PRACK: at 20 % loss no provisional is lost for good
+    result = parse_text(RELIABLE_IMS, "test.fdl", defines={"WITH_PRACK": ""})
+    assert result.ok, result.diagnostics
+    flow = result.flow
+    (scenario,) = expand_scenarios(flow).scenarios
+    provisionals = {
+        i for i, m in enumerate(scenario.messages()) if m.code is not None and 100 < m.code < 200
+    }
+    lost_provisionals = 0
+    for seed in (4, 11, 18):  # each drops provisionals (2 to 4 datagrams)
+        run = run_scenario(flow, scenario, options(seed=seed, loss=0.2, time_scale=0.05))
+        assert run.ok, (seed, run.diagnostics)
+        assert "RUN111" not in codes(run) and run.unrecovered == 0
+        assert run.delivered == run.messages == 36
+        dropped = [d for d in run.datagrams if d.dropped and d.message in provisionals]
+        lost_provisionals += len(dropped)
+    assert lost_provisionals > 0
