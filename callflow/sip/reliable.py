@@ -182,6 +182,7 @@ class _Builder:
             provisional is not None
             and provisional.delivered is None
             and message.receiver.text == provisional.uac
+            and not message.lost  # drawn lost (-x): it never reached the UAC
         ):
             provisional.delivered = index
             self.awaiting.setdefault((provisional.call, provisional.uac), []).append(provisional)
@@ -208,6 +209,18 @@ class _Builder:
         )  # fmt: skip
         unacked = self.unacked.setdefault(txn, {})
         previous = self.last.get(txn)
+        if (
+            previous is not None
+            and previous in unacked
+            and model.messages[previous.index].lost
+            and previous.rseq is not None
+            and previous.rseq == provisional.rseq
+        ):
+            # the drawn retransmission of a lost reliable provisional (RFC 3262 §3: the UAS
+            # re-sends it until the PRACK): the same provisional, not a second one
+            del unacked[previous]
+            self.state.provisionals.remove(previous)
+            previous = self.last[txn] = None
         problems: list[str] = []
         if unacked:
             first = next(iter(unacked))
