@@ -36,9 +36,8 @@ from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 
-HEADER = """\
-title "Generated benchmark flow ({n} messages)"
-
+#: the reference flow's hierarchy and nine entities (bench/peers.py draws the same)
+ARCHITECTURE = """\
 system:    Calling_UE "Calling UE", IMS_Network "IMS Network", Called_UE "Called UE"
 subsystem: Caller_Equipment "Caller User Equipment" in Calling_UE,
            IMS1 "IMS 1" in IMS_Network,
@@ -55,6 +54,7 @@ eternal:   UE_A "Conference Initiator" in Caller_Equipment [role=ue, uri="sip:al
            P_CSCF_B "Participating P-CSCF" in IMS2 [role=proxy],
            UE_B "Conference Participant" in Called_Equipment [role=ue, uri="sip:bob@home2.net"]
 """
+HEADER = 'title "Generated benchmark flow ({n} messages)"\n\n' + ARCHITECTURE
 
 URI = {"UE_A": "sip:alice@home1.net", "UE_B": "sip:bob@home2.net"}
 

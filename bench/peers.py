@@ -61,6 +61,9 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from gen_flow import ARCHITECTURE, URI  # noqa: E402  (the same nine entities)
 
 # ----------------------------------------------------------------------------- the flow
 
@@ -95,26 +98,7 @@ CLUSTERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("IMS2", "IMS 2", ("I_CSCF_B", "S_CSCF_B", "P_CSCF_B")),
     ("Called_Equipment", "Called User Equipment", ("UE_B",)),
 )
-FDL_HEADER = """\
-title "Peers benchmark flow ({n} messages)"
-
-system:    Calling_UE "Calling UE", IMS_Network "IMS Network", Called_UE "Called UE"
-subsystem: Caller_Equipment "Caller User Equipment" in Calling_UE,
-           IMS1 "IMS 1" in IMS_Network,
-           IMS1_MRF "IMS 1 MRF" in IMS_Network,
-           IMS2 "IMS 2" in IMS_Network,
-           Called_Equipment "Called User Equipment" in Called_UE
-eternal:   UE_A "Conference Initiator" in Caller_Equipment [role=ue, uri="sip:alice@home1.net"],
-           P_CSCF_A "Initiating P-CSCF" in IMS1 [role=proxy],
-           S_CSCF_A "Initiating S-CSCF" in IMS1 [role=proxy],
-           MRFC_AS "MRFC-AS" in IMS1_MRF [role=focus, media=MRFP],
-           MRFP "MRFP" in IMS1_MRF [role=mg],
-           I_CSCF_B "Participating I-CSCF" in IMS2 [role=proxy, record_route=no],
-           S_CSCF_B "Participating S-CSCF" in IMS2 [role=proxy],
-           P_CSCF_B "Participating P-CSCF" in IMS2 [role=proxy],
-           UE_B "Conference Participant" in Called_Equipment [role=ue, uri="sip:bob@home2.net"]
-"""
-URI = {"UE_A": "sip:alice@home1.net", "UE_B": "sip:bob@home2.net"}
+FDL_HEADER = 'title "Peers benchmark flow ({n} messages)"\n\n' + ARCHITECTURE
 PATH_A = ("UE_A", "P_CSCF_A", "S_CSCF_A", "MRFC_AS")
 PATH_B = ("UE_B", "P_CSCF_B", "S_CSCF_B", "MRFC_AS")
 PATH_A_TO_B = ("UE_A", "P_CSCF_A", "S_CSCF_A", "I_CSCF_B", "S_CSCF_B", "P_CSCF_B", "UE_B")
