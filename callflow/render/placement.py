@@ -217,6 +217,7 @@ def message_tooltip(number: int, message: ir.Message, resolved: ir.ResolvedMessa
 def _statement_row(
     statement: ir.Statement,
     col: dict[str, int],
+    labels: dict[str, str],
     depth: int,
     numbers: dict[int, tuple[int, ir.ResolvedMessage]],
 ) -> Row | None:
@@ -284,7 +285,8 @@ def _statement_row(
             return Row("media-stop", "RTP stopped", cols, remark, depth=depth, line=line)
         case ir.Mix():
             cols = (col[statement.mixer.text], *(col[p.text] for p in statement.parties))
-            text = "mixes " + ", ".join(p.text for p in statement.parties)
+            # the parties as their columns name them (as the PlantUML/Mermaid export does)
+            text = "mixes " + ", ".join(labels[p.text] for p in statement.parties)
             return Row("mix", text, cols, remark, depth=depth, line=line)
         case ir.StopMixing():
             return one("stop-mixing", statement.mixer, "stops mixing")
@@ -328,6 +330,7 @@ def place(
     """
     columns = _columns(flow, all_scenarios or (scenario,), entity)
     col = {c.name: c.index for c in columns}
+    labels = {c.name: c.label for c in columns}
     focus = col.get(entity) if entity is not None else None
     numbers = {
         id(m): (i + 1, resolved)
@@ -343,7 +346,7 @@ def place(
                 else:
                     feature_rows.append(Row("group-start", item[6:], depth=depth))
                 continue
-            row = _statement_row(item, col, depth, numbers)
+            row = _statement_row(item, col, labels, depth, numbers)
             if row is not None and (focus is None or _involves(row, focus)):
                 feature_rows.append(row)
         if focus is not None:

@@ -236,3 +236,12 @@ def test_undeclared_entity_gets_a_marked_column() -> None:
 def test_layout_is_deterministic(reference) -> None:  # type: ignore[no-untyped-def]
     flow, scenarios = reference
     assert layout(place(flow, scenarios[0])) == layout(place(flow, scenarios[0]))
+
+
+def test_mixing_box_names_the_parties_as_their_columns_do() -> None:
+    flow, scenarios = flow_of(
+        'eternal: A "Alice" [role=ue], B "Bob" [role=ue], M "Mixer" [role=mg]\n'
+        'feature "F" {\n    M mixes A, B\n}\n'
+    )
+    rows = [row for row in place(flow, scenarios[0]).rows if row.kind == "mix"]
+    assert [row.text for row in rows] == ["mixes Alice, Bob"]
