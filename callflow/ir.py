@@ -46,9 +46,10 @@ class Name:
 
 # --------------------------------------------------------------------------- architecture
 
-GroupLevel = Literal["system", "subsystem", "module"]
+GroupLevel = Literal["system", "subsystem", "module", "component"]
 EntityKind = Literal["eternal", "dynamic"]
-GROUP_LEVELS: tuple[GroupLevel, ...] = ("system", "subsystem", "module")
+#: EventStudio's five tiers are these four grouping levels above the objects (entities)
+GROUP_LEVELS: tuple[GroupLevel, ...] = ("system", "subsystem", "module", "component")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +63,7 @@ class Attribute:
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """A grouping level above entities: system, subsystem or module."""
+    """A grouping level above entities: system, subsystem, module or component."""
 
     level: GroupLevel
     name: str
@@ -70,6 +71,8 @@ class Group:
     parent: str | None
     loc: SourceLocation
     attributes: tuple[Attribute, ...] = ()
+    #: ``[_style]`` prefix (a ``style`` definition's name)
+    style: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,14 @@ class Entity:
     kind: EntityKind
     attributes: tuple[Attribute, ...]
     loc: SourceLocation
+    #: EventStudio's object type (``"Las Vegas": DesertCity``): an interface-view filter
+    type_name: str | None = None
+    #: ``[_style]`` prefix (a ``style`` definition's name)
+    style: str | None = None
+    #: ``dynamic: A | B``: the first entity of the shared axis (None: an axis of its own)
+    axis: str | None = None
+    #: a trailing remark on the declaration (shown as the entity box's tooltip)
+    remark: str | None = None
 
     def attribute(self, key: str, default: str | None = None) -> str | None:
         for attr in self.attributes:
@@ -103,11 +114,23 @@ class Entity:
 
 
 @dataclass(frozen=True, slots=True)
+class Separator:
+    """EventStudio's ``separator``: an empty column after ``position`` declared entities."""
+
+    position: int
+    parent: str | None
+    loc: SourceLocation
+    style: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Architecture:
     """The declared hierarchy, in declaration order."""
 
     groups: tuple[Group, ...] = ()
     entities: tuple[Entity, ...] = ()
+    #: ``separator`` columns (empty spaces between axes)
+    separators: tuple[Separator, ...] = ()
 
     def entity(self, name: str) -> Entity | None:
         for entity in self.entities:
@@ -139,10 +162,13 @@ class Architecture:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Statement:
-    """Base of every statement: its location and an optional trailing ``(* remark *)``."""
+    """Base of every statement: its location, an optional trailing remark (``(* *)``,
+    ``%``, ``|* *|``), and EventStudio's ``[_style]`` and ``<link>`` prefixes."""
 
     loc: SourceLocation
     remark: str | None = None
+    style: str | None = None
+    link: str | None = None
 
     def entity_names(self) -> tuple[Name, ...]:
         """Entity references this statement makes (for FLOW001/FLOW005 and views)."""
@@ -201,6 +227,11 @@ SIP_METHODS = frozenset(
 )
 
 
+ArrowStyle = Literal["normal", "bold", "bidirectional", "bold-bidirectional"]
+BIDIRECTIONAL = frozenset({"bidirectional", "bold-bidirectional"})
+CallKind = Literal["message", "invoke", "return"]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Message(Statement):
     """``NAME(params) : A -> B`` (also multicast, self and lost messages)."""
@@ -213,6 +244,16 @@ class Message(Statement):
     receivers: tuple[Name, ...]
     lost: bool = False
     name_loc: SourceLocation | None = None
+    #: how the arrow is drawn: ``->`` normal, ``=>`` bold, ``<->`` / ``<=>`` both ways
+    arrow: ArrowStyle = "normal"
+    #: ``<-`` / ``<=``: written receiver first (drawn the same; kept for the formatter)
+    written_reversed: bool = False
+    #: ``"San Francisco"-"94123"``: the tag drawn at the sender's end of the arrow
+    sender_tag: str | None = None
+    #: one tag (or None) per receiver
+    receiver_tags: tuple[str | None, ...] = ()
+    #: ``invokes`` / ``returns``: a method call and its return (never SIP)
+    call_kind: CallKind = "message"
     #: derived once at construction (fdl.md section 4): read on every rule's hot path
     is_sip: bool = field(init=False, repr=False, compare=False)
     headers: tuple[Header, ...] = field(init=False, repr=False, compare=False)
@@ -230,6 +271,8 @@ class Message(Statement):
                 headers.append(Header(p.key, p.value, p.loc))
         if protocol is not None and protocol != "sip":
             is_sip = False
+        elif self.call_kind != "message" or self.arrow in BIDIRECTIONAL:
+            is_sip = False  # a method call, or an exchange drawn both ways, is not a hop
         elif self.code is not None:
             is_sip = 100 <= self.code <= 699
         else:
@@ -305,8 +348,11 @@ class Action(Statement):
     entity: Name
     text: str
 
+    #: EventStudio's joint form (``A, B action "x"``): the entities after the first
+    others: tuple[Name, ...] = ()
+
     def entity_names(self) -> tuple[Name, ...]:
-        return (self.entity,)
+        return (self.entity, *self.others)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -316,8 +362,11 @@ class BeginAction(Statement):
     entity: Name
     text: str
 
+    #: EventStudio's joint form (``A, B action "x"``): the entities after the first
+    others: tuple[Name, ...] = ()
+
     def entity_names(self) -> tuple[Name, ...]:
-        return (self.entity,)
+        return (self.entity, *self.others)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -327,8 +376,11 @@ class EndAction(Statement):
     entity: Name
     text: str
 
+    #: EventStudio's joint form (``A, B action "x"``): the entities after the first
+    others: tuple[Name, ...] = ()
+
     def entity_names(self) -> tuple[Name, ...]:
-        return (self.entity,)
+        return (self.entity, *self.others)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -339,6 +391,7 @@ class TimerStart(Statement):
     timer: Name
     duration_ms: int | None = None
     duration_text: str | None = None
+    periodic: bool = False  # ``starts periodic timer T``
 
     def entity_names(self) -> tuple[Name, ...]:
         return (self.entity,)
@@ -373,8 +426,11 @@ class ResourceAllocate(Statement):
     entity: Name
     resource: str
 
+    #: EventStudio's joint form (``A, B action "x"``): the entities after the first
+    others: tuple[Name, ...] = ()
+
     def entity_names(self) -> tuple[Name, ...]:
-        return (self.entity,)
+        return (self.entity, *self.others)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -384,8 +440,11 @@ class ResourceFree(Statement):
     entity: Name
     resource: str
 
+    #: EventStudio's joint form (``A, B action "x"``): the entities after the first
+    others: tuple[Name, ...] = ()
+
     def entity_names(self) -> tuple[Name, ...]:
-        return (self.entity,)
+        return (self.entity, *self.others)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -395,8 +454,11 @@ class StateChange(Statement):
     entity: Name
     state: str
 
+    #: EventStudio's joint form (``A, B action "x"``): the entities after the first
+    others: tuple[Name, ...] = ()
+
     def entity_names(self) -> tuple[Name, ...]:
-        return (self.entity,)
+        return (self.entity, *self.others)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -405,6 +467,7 @@ class Create(Statement):
 
     creator: Name
     created: Name
+    params: tuple[Param, ...] = ()  # ``A creates B(p1, p2)``
 
     def entity_names(self) -> tuple[Name, ...]:
         return (self.creator, self.created)
@@ -433,6 +496,18 @@ class Remark(Statement):
     """``remark "text"``: a row in the remarks column."""
 
     text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BlockRemark(Statement):
+    """``|= text =|``: a remark drawn across the whole diagram, on a row of its own."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pause(Statement):
+    """``...``: an ellipsis row (time passes; nothing happens that is worth drawing)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -485,12 +560,21 @@ class StopMixing(Statement):
         return (self.mixer,)
 
 
+GroupKind = Literal["sequence", "preconditions", "chain", "loop"]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Sequence(Statement):
-    """``sequence "name" { ... }``: a named, collapsible group."""
+    """``sequence "name" { ... }``: a named, collapsible group.
+
+    EventStudio's ``preconditions { ... }`` (the state before the flow starts) and
+    ``chain { ... }`` (messages that pass straight through) are groups of this kind too:
+    every stage treats them as a sequence, the renderer frames them by ``kind``.
+    """
 
     name: str
     body: tuple[Statement, ...]
+    kind: GroupKind = "sequence"
 
 
 @dataclass(frozen=True, slots=True)
@@ -519,6 +603,8 @@ class Feature:
     name: str
     body: tuple[Statement, ...]
     loc: SourceLocation
+    #: ``{Theme}`` prefix: a ``theme`` definition's name
+    theme: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -548,6 +634,22 @@ class Option:
 
 
 @dataclass(frozen=True, slots=True)
+class StyleDef:
+    """``style _name: color=red, ...`` or ``theme Name: ...`` (EventStudio styles)."""
+
+    kind: Literal["style", "theme"]
+    name: str
+    attributes: tuple[Attribute, ...]
+    loc: SourceLocation
+
+    def attribute(self, key: str, default: str | None = None) -> str | None:
+        for attr in self.attributes:
+            if attr.key == key:
+                return attr.value
+        return default
+
+
+@dataclass(frozen=True, slots=True)
 class Suppression:
     """A ``// callflow: ignore[CODE, ...]`` comment, kept for the checker."""
 
@@ -567,6 +669,13 @@ class Flow:
     introduction: tuple[Remark, ...]
     body: tuple[Feature | FileCase, ...]
     suppressions: tuple[Suppression, ...] = ()
+    styles: tuple[StyleDef, ...] = ()  # style and theme definitions, in order
+
+    def style(self, name: str, kind: str = "style") -> StyleDef | None:
+        for definition in self.styles:
+            if definition.name == name and definition.kind == kind:
+                return definition
+        return None
 
     def option(self, name: str, default: str | None = None) -> str | None:
         for option in self.options:

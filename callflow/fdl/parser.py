@@ -11,6 +11,7 @@ import os
 import re
 import threading
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -20,7 +21,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from callflow import ir
 from callflow.diagnostics import Diagnostic, FatalInputError, Severity
-from callflow.fdl.build_ir import BuildContext, IRBuilder
+from callflow.fdl.build_ir import BuildContext, IRBuilder, LooseRemark, attach_remarks
 from callflow.fdl.preprocess import PreprocessedSource
 
 #: how many syntax errors one run reports before giving up
@@ -131,9 +132,20 @@ def _found_word(token: Any) -> str:
     return f"'{text}'"
 
 
+#: terminals every statement or declaration may end with (EventStudio's link and remark
+#: forms): listing them in every "expected ..." would drown what is missing
+_QUIET = {"LINK", "REMARK", "PCT_REMARK", "BAR_REMARK", "VBAR", "TAG_DASH"}
+
+
 def expected_in_words(expected: Iterable[str]) -> str:
     """Describe what the parser expected, the way a user thinks of it."""
     names = set(expected)
+    if names - _QUIET:
+        names -= _QUIET
+    if "IDENT" in names:
+        names.discard("STRING")  # a quoted name is a name too
+    if "KW_IN" in names:
+        names.discard("COLON")  # a declaration's `: Type` is EventStudio's, and optional
     if "COLON" in names and ("LPAR" in names or "REASON_WORD" in names or "KW_TAKES" in names):
         return "a message needs ':' and a 'from -> to' part (NAME(params) : A -> B)"
     if {"ARROW", "LOST_ARROW"} <= names:
@@ -278,7 +290,7 @@ def _describe(error: UnexpectedInput, source: PreprocessedSource, text: str) -> 
                 code, name, Severity.ERROR, loc, message, source_line=source.source_line(loc)
             )
             return _SyntaxErrorFound(diag, line, stop=True)
-        if "KW_TAKES" in error.expected:  # after a statement's first name
+        if "KW_TAKES" in error.expected or kind == "KW_FEATURE":  # after a first name
             start = text.rfind("\n", 0, token.start_pos or 0) + 1
             feature = _FEATURE_WORD.match(text, start)
             brace = _unclosed_brace(text[:start]) if feature else None
@@ -385,6 +397,8 @@ def assemble_flow(
     entities: list[ir.Entity] = []
     intro: list[ir.Remark] = []
     body: list[ir.Feature | ir.FileCase] = []
+    separators: list[ir.Separator] = []
+    styles: list[ir.StyleDef] = []
     for item in items:
         if isinstance(item, tuple) and item[0] == "title":
             if title is not None:
@@ -404,9 +418,36 @@ def assemble_flow(
                 title, title_loc = item[1], item[2]
         elif isinstance(item, ir.Option):
             options.append(item)
+        elif isinstance(item, ir.StyleDef):
+            styles.append(item)
         elif isinstance(item, list):
             for node in item:
-                (entities if isinstance(node, ir.Entity) else groups).append(node)  # type: ignore[arg-type]
+                if isinstance(node, ir.Separator):
+                    separators.append(replace(node, position=len(entities)))
+                elif isinstance(node, ir.Entity):
+                    entities.append(node)
+                else:
+                    groups.append(node)
+        elif isinstance(item, LooseRemark):
+            # a remark line between features belongs to the feature before it (EventStudio
+            # attaches a remark to the statement before it); before any, the introduction
+            if body and isinstance(body[-1], ir.Feature):
+                feature = body[-1]
+                body[-1] = replace(feature, body=attach_remarks([*feature.body, item]))
+            elif body:
+                diagnostics.append(
+                    Diagnostic(
+                        "FDL310",
+                        "semantic.unsupported",
+                        Severity.WARNING,
+                        item.loc,
+                        "a remark right after a file-level case belongs to no statement: "
+                        "callflow does not draw it (move it into a feature)",
+                        source_line=source.source_line(item.loc),
+                    )
+                )
+            else:
+                intro.append(ir.Remark(text=item.text, loc=item.loc))
         elif isinstance(item, ir.Remark):
             if body:
                 diagnostics.append(
@@ -429,10 +470,11 @@ def assemble_flow(
         title=title,
         title_loc=title_loc,
         options=tuple(options),
-        architecture=ir.Architecture(tuple(groups), tuple(entities)),
+        architecture=ir.Architecture(tuple(groups), tuple(entities), tuple(separators)),
         introduction=tuple(intro),
         body=tuple(body),
         suppressions=source.suppressions,
+        styles=tuple(styles),
     )
     return flow, diagnostics
 

@@ -31,7 +31,8 @@ _PARENT_LEVEL: dict[str, tuple[str, ...]] = {
     "system": (),
     "subsystem": ("system",),
     "module": ("subsystem",),
-    "entity": ("system", "subsystem", "module"),
+    "component": ("module", "subsystem", "system"),
+    "entity": ("system", "subsystem", "module", "component"),
 }
 
 

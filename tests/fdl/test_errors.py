@@ -241,8 +241,9 @@ def test_unexpected_character() -> None:
 
 
 def test_tab_indented_line_keeps_the_caret_aligned() -> None:
-    result = parse(in_feature("\tINVITE : A => B"))
-    assert rendered(result)[1:] == ["    \tINVITE : A => B", "    \t           ^"]
+    # (`=>` was the broken arrow here until it became EventStudio's bold arrow)
+    result = parse(in_feature("\tINVITE : A ~> B"))
+    assert rendered(result)[1:] == ["    \tINVITE : A ~> B", "    \t           ^"]
 
 
 # --------------------------------------------------------------------------- semantic
