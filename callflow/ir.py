@@ -207,6 +207,9 @@ class Header:
         object.__setattr__(self, "key", self.name.lower())
 
 
+#: EventStudio's environment edges: a message from or to the left or right of the diagram
+ENVIRONMENT_EDGES = frozenset({"env_l", "env_r"})
+
 SIP_METHODS = frozenset(
     {
         "INVITE",
@@ -391,7 +394,8 @@ class TimerStart(Statement):
     timer: Name
     duration_ms: int | None = None
     duration_text: str | None = None
-    periodic: bool = False  # ``starts periodic timer T``
+    periodic: bool = False  # ``starts periodic T``: a timeout does not end it
+    restart: bool = False  # ``restarts T``: starting it again while it runs is fine
 
     def entity_names(self) -> tuple[Name, ...]:
         return (self.entity,)

@@ -611,7 +611,7 @@ class IRBuilder(Transformer):
         return self._entity_box(ir.StateChange, children, "state")  # type: ignore[no-any-return]
 
     def timer_start(self, children: list[Any]) -> ir.TimerStart:
-        (entity, _kw, periodic, _kw2, timer, duration), end = self._split_end(children)
+        (entity, verb, periodic, _kw2, timer, duration), end = self._split_end(children)
         duration_ms: int | None = None
         duration_text: str | None = None
         if duration is not None:
@@ -628,6 +628,7 @@ class IRBuilder(Transformer):
             duration_ms=duration_ms,
             duration_text=duration_text,
             periodic=periodic is not None,
+            restart=_is(verb, "KW_RESTARTS"),
             loc=self.ctx.loc(entity, duration or timer),
             **end,
         )

@@ -33,7 +33,7 @@ class TimerLeftRunning(Rule):
         for statement in scenario.statements():
             if isinstance(statement, ir.TimerStart):
                 key = (statement.entity.text, statement.timer.text)
-                if key in running:
+                if key in running and not statement.restart:
                     first = running[key].loc.line
                     yield Finding(
                         statement.loc,
@@ -44,6 +44,9 @@ class TimerLeftRunning(Rule):
                 running[key] = statement
             elif isinstance(statement, ir.TimerStop | ir.TimerTimeout):
                 key = (statement.entity.text, statement.timer.text)
+                start = running.get(key)
+                if isinstance(statement, ir.TimerTimeout) and start and start.periodic:
+                    continue  # a periodic timer runs on after each timeout until stopped
                 if running.pop(key, None) is None:
                     verb = "stopped" if isinstance(statement, ir.TimerStop) else "expires"
                     yield Finding(
@@ -61,6 +64,8 @@ class TimerLeftRunning(Rule):
                         f"(line {statement.loc.line})",
                     )
         for (entity, timer), start in running.items():
-            yield Finding(
-                start.loc, f"timer {timer} of {entity} is never stopped and never expires"
-            )
+            if start.periodic:
+                message = f"periodic timer {timer} of {entity} is never stopped"
+            else:
+                message = f"timer {timer} of {entity} is never stopped and never expires"
+            yield Finding(start.loc, message)

@@ -42,7 +42,8 @@ class DeletedEntityUsed(Rule):
                 users = (statement.creator,)
             elif isinstance(statement, ir.Delete) and statement.deleted.text in dynamic:
                 target = statement.deleted.text
-                users = (statement.deleter,)
+                # `delete X` / `X deletes self`: the entity ends its own life
+                users = (statement.deleter,) if statement.deleter.text != target else ()
                 # the deletes closes the span, it is no use of it: only a second deletion
                 # fires (sip-rules.md §12: the failing snippet fires once, at the use)
                 if target not in alive and target in deleted_at:
