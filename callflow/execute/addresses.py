@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from callflow import ir
 
@@ -93,6 +93,28 @@ class AddressPlan:
         """The (even) RTP port an entity offers for its media."""
         names = list(self.hosts)
         return self.rtp_base + 2 * names.index(entity) if entity in self.hosts else self.rtp_base
+
+
+def executable_architecture(
+    architecture: ir.Architecture, scenario: ir.Scenario
+) -> ir.Architecture:
+    """The entities a run plays: the declared ones, then EventStudio's environment edges
+    (``env_l``, ``env_r``) as entities of their own when a message of the scenario names
+    them, so that "from the outside world" is a real peer on loopback too."""
+    used = {
+        name.text
+        for message in scenario.messages()
+        for name in message.entity_names()
+        if name.text in ir.ENVIRONMENT_EDGES
+    }
+    if not used:
+        return architecture
+    side = {"env_l": "left", "env_r": "right"}
+    extra = tuple(
+        ir.Entity(name, f"Environment ({side[name]})", None, "eternal", (), ir.UNKNOWN_LOCATION)
+        for name in sorted(used)
+    )
+    return replace(architecture, entities=architecture.entities + extra)
 
 
 def plan_addresses(

@@ -42,6 +42,7 @@ from callflow.execute.addresses import (
     SIP_PORT,
     Address,
     AddressPlan,
+    executable_architecture,
     plan_addresses,
     protocol_of,
 )
@@ -338,15 +339,17 @@ class _Runner:
         self.seed = seed
         self.rng = random.Random(f"{seed}:{scenario.slug}")
         self.timers = TimerValues.scaled(options.time_scale)
+        #: the declared entities, and EventStudio's env_l / env_r where the flow uses them
+        self.architecture = executable_architecture(flow.architecture, scenario)
         self.plan = plan_addresses(
-            flow.architecture,
+            self.architecture,
             external=options.external,
             sip_port=options.sip_port,
             h248_port=options.h248_port,
             generic_port=options.generic_port,
             rtp_port=options.rtp_port,
         )
-        self.entities = {e.name: e for e in flow.architecture.entities}
+        self.entities = {e.name: e for e in self.architecture.entities}
         self.statements = scenario.statements()
         self.messages = scenario.messages()
         self.resolved = scenario.resolved
@@ -397,7 +400,7 @@ class _Runner:
     # ------------------------------------------------------------------ helpers
     def _user_uris(self) -> dict[str, str]:
         table: dict[str, str] = {}
-        for entity in self.flow.architecture.entities:
+        for entity in self.architecture.entities:
             uri = entity.attribute("uri")
             if uri and "@" in uri:
                 user = uri.split(":", 1)[-1].split("@", 1)[0]
@@ -550,7 +553,7 @@ class _Runner:
         for m, protocol in zip(self.messages, self.protocols, strict=True):
             for name in (m.sender.text, *(r.text for r in m.receivers)):
                 used.setdefault(name, set()).add(protocol)
-        for entity in self.flow.architecture.entities:
+        for entity in self.architecture.entities:
             if entity.name in self.plan.external:
                 continue
             self.agents[entity.name] = _Agent(entity, self.plan)
@@ -670,7 +673,7 @@ class _Runner:
             return
         try:
             self.media_plane = MediaPlane(
-                architecture=self.flow.architecture,
+                architecture=self.architecture,
                 statements=self.statements,
                 plan=self.plan,
                 seed_rng=self.rng.getrandbits,
