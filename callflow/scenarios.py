@@ -8,6 +8,7 @@ is expanded, so ``--max-scenarios`` stops a combinatorial flow at once instead o
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import itertools
 import re
 from collections.abc import Iterator, Sequence
@@ -28,6 +29,23 @@ def slugify(name: str) -> str:
     """``Busy / Retry`` -> ``busy-retry`` (file names for scenario outputs)."""
     slug = _SLUG.sub("-", name.lower()).strip("-")
     return slug or "scenario"
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9 _-]*")
+MAX_SLUG = 48
+
+
+def safe_slug(name: str, max_length: int = MAX_SLUG) -> str:
+    """A file name for any name: :func:`slugify` bounded to ``max_length`` characters,
+    plus a short stable hash of the name when the name has characters outside
+    ``[A-Za-z0-9 _-]`` or was cut, so names that slug alike stay apart
+    (``Place Order (Alternate: Busy)`` -> ``place-order-alternate-busy-3f2a9c``)."""
+    slug = slugify(name)
+    cut = slug[:max_length].rstrip("-")
+    if _PLAIN_NAME.fullmatch(name) and cut == slug:
+        return slug
+    digest = hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:6]
+    return f"{cut or 'scenario'}-{digest}"
 
 
 # ------------------------------------------------------------------------------ counting

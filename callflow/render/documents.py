@@ -35,6 +35,14 @@ class RenderOptions:
     wrap: int | None = None
     theme: str | None = None
     date: str | None = None  # shown on diagrams: from SOURCE_DATE_EPOCH only
+    # EventStudio document settings (project.scn.json); the renderer gives them meaning
+    level: str | None = None  # interactionLevel: system/subsystem/module/component; None: objects
+    level_internal: str = "show"  # "show" or "hide" interactions inside a folded entity
+    interface: str | None = None  # interfaceFilter: an object, type or group name
+    exclude: tuple[str, ...] = ()  # e.g. ("remarks", "parameters")
+    page: str | None = None  # "poster" / "presentation" (the POSTER/PRESENTATION defines)
+    multi_tier_header: bool = False  # USE_MULTI_TIER_HEADER
+    callout_remarks: bool = False  # USE_CALLOUT_REMARKS
 
 
 @dataclass(frozen=True)
