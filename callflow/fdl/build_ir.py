@@ -399,7 +399,7 @@ class IRBuilder(Transformer):
 
     def tagged_endpoint(self, children: list[Any]) -> tuple[str, Any, str]:
         name, _dash, tag = children
-        return ("tag", name, unquote(str(tag)))
+        return ("tag", name, self._text(tag))
 
     def _head(self, head: Any) -> tuple[str, int | None, str | None, Any, ir.SourceLocation]:
         """(name, code, reason, first token, name location) of a message's name part."""
