@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 
 from callflow import ir
+from callflow.colors import css_color
 from callflow.diagnostics import Diagnostic, Severity
 from callflow.fdl.preprocess import PreprocessedSource
 
@@ -147,6 +148,7 @@ def validate(flow: ir.Flow, source: PreprocessedSource | None = None) -> list[Di
                 f"option {option.name} takes {spec[1]}, not '{option.value}'",
             )
 
+    found.extend(_style_warnings(flow, source))
     for statement in ir.walk_flow(flow):
         if isinstance(statement, ir.Message):
             if statement.is_multicast and statement.is_sip:
@@ -212,3 +214,121 @@ def _check_media_attribute(
             error(*bad, f"ptime takes 10ms, 20ms, 30ms, 40ms or 60ms, not '{attr.value}'")
     else:
         error(*bad, f"unknown media attribute '{attr.key}' (known: codec, ptime)")
+
+
+# --------------------------------------------------------------------------- styles
+
+#: style attributes callflow draws (docs/eventstudio.md), and what each takes
+STYLE_ATTRIBUTES = (
+    "color",
+    "bgcolor",
+    "textcolor",
+    "paramcolor",
+    "linepattern",
+    "linewidth",
+    "font",
+    "fontsize",
+)
+#: EventStudio style attributes callflow reads but does not honour (a warning says so)
+STYLE_ATTRIBUTES_IGNORED = ("match", "blockRemarkFormatting")
+#: the line patterns EventStudio's style files use: dashed and dotted
+LINE_PATTERNS = ("- -", "-", ".", ". .", "solid")
+#: theme keys callflow honours; every other key is read and reported as not honoured
+THEME_KEYS_HONOURED = ("remarkType", "assignSequenceNumbersInSequenceDiagrams")
+#: link schemes that become links (anything else is drawn as plain text)
+LINK_SCHEMES = ("http:", "https:", "mailto:")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+def _style_warnings(flow: ir.Flow, source: PreprocessedSource | None) -> list[Diagnostic]:
+    """FDL313/FDL314/FDL315 warnings: what EventStudio would read and callflow cannot honour
+    (never an error: a style never stops a flow from being checked or drawn)."""
+    found: list[Diagnostic] = []
+
+    def warn(code: str, name: str, loc: ir.SourceLocation, message: str) -> None:
+        line = source.source_line(loc) if source is not None else None
+        found.append(Diagnostic(code, name, Severity.WARNING, loc, message, source_line=line))
+
+    styles = {d.name for d in flow.styles if d.kind == "style"}
+    themes = {d.name for d in flow.styles if d.kind == "theme"}
+    for definition in flow.styles:
+        for attr in definition.attributes:
+            if definition.kind == "theme":
+                if attr.key not in THEME_KEYS_HONOURED:
+                    warn(
+                        "FDL314",
+                        "style.not-honoured",
+                        attr.loc,
+                        f"theme attribute '{attr.key}' is not honoured by callflow "
+                        "(drawn with callflow's own layout)",
+                    )
+                continue
+            message = _style_attribute_problem(attr)
+            if message is not None:
+                warn("FDL314", "style.not-honoured", attr.loc, message)
+
+    def check_style(name: str | None, loc: ir.SourceLocation) -> None:
+        if name is not None and name not in styles:
+            warn(
+                "FDL313",
+                "style.unknown",
+                loc,
+                f"[{name}] names no style: drawn without it (define 'style {name}: ...')",
+            )
+
+    for node in (*flow.architecture.groups, *flow.architecture.entities):
+        check_style(node.style, node.loc)
+    for separator in flow.architecture.separators:
+        check_style(separator.style, separator.loc)
+
+    def features(items: tuple[ir.Feature | ir.FileCase, ...]) -> list[ir.Feature]:
+        out: list[ir.Feature] = []
+        for item in items:
+            if isinstance(item, ir.Feature):
+                out.append(item)
+            else:
+                for leg in item.legs:
+                    out.extend(features(leg.body))
+        return out
+
+    for feature in features(flow.body):
+        if feature.theme is not None and feature.theme not in themes:
+            warn(
+                "FDL313",
+                "style.unknown",
+                feature.loc,
+                f"{{{feature.theme}}} names no theme: drawn with the default look",
+            )
+    for statement in ir.walk_flow(flow):
+        check_style(statement.style, statement.loc)
+        link = statement.link
+        if link is not None:
+            scheme = _SCHEME.match(link)
+            if scheme is not None and scheme.group().lower() not in LINK_SCHEMES:
+                warn(
+                    "FDL315",
+                    "style.unsafe-link",
+                    statement.loc,
+                    f"link <{link}>: only http, https, mailto and relative links are "
+                    "drawn as links; this one is shown as plain text",
+                )
+    return found
+
+
+def _style_attribute_problem(attr: ir.Attribute) -> str | None:
+    key, value = attr.key, attr.value
+    if key in STYLE_ATTRIBUTES_IGNORED:
+        return f"style attribute '{key}' is not honoured by callflow (ignored)"
+    if key not in STYLE_ATTRIBUTES:
+        return (
+            f"unknown style attribute '{key}' (ignored; callflow draws "
+            f"{', '.join(STYLE_ATTRIBUTES)})"
+        )
+    if key.endswith("color") and css_color(value) is None:
+        return f"{key}={value}: not a colour name or #rrggbb (ignored)"
+    if key == "linepattern" and value.strip() not in LINE_PATTERNS:
+        return f'linepattern="{value}": callflow draws "- -" (dashed) and "." (dotted) (ignored)'
+    if key in ("fontsize", "linewidth") and not _NUMBER.fullmatch(value.strip()):
+        return f"{key}={value}: not a number (ignored)"
+    return None
