@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -67,6 +68,20 @@ class Document:
     make: Callable[[], str] = field(repr=False)
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def entity_file_name(name: str) -> str:
+    """An entity's part of a file name: an identifier as it is (``S_CSCF_A``), any other
+    name (EventStudio's quoted ``"Los Angeles"``, ``"P-CSCF"``, ``"a/../b"``) a bounded
+    slug plus a short stable hash, never the raw name."""
+    if _IDENTIFIER.fullmatch(name) and len(name) <= 64:
+        return name
+    from callflow.scenarios import safe_slug
+
+    return safe_slug(name)
+
+
 def date_from_environment() -> str | None:
     """A date only from ``SOURCE_DATE_EPOCH`` (reproducible builds): never the clock."""
     value = os.environ.get("SOURCE_DATE_EPOCH")
@@ -111,7 +126,7 @@ def diagram_views(
             stem = (
                 f"{scenario.slug}/sequence"
                 if entity is None
-                else f"{scenario.slug}/interface-{entity}"
+                else f"{scenario.slug}/interface-{entity_file_name(entity)}"
             )
             views.append(
                 DiagramView(
