@@ -7,7 +7,6 @@ mapped back through the preprocessor's line origins to the file the user wrote.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -88,6 +87,14 @@ class Several:
 _GROUPS = (ir.Case, ir.Remark, ir.BlockRemark)
 
 
+def _amend(statement: ir.Statement, **changes: Any) -> None:
+    """Set fields of a statement this parse has just built and nobody else has seen yet
+    (a remark on the lines after it, a ``[_style]`` in front of it): cheaper than
+    ``dataclasses.replace``, which would build it, and derive its headers, again."""
+    for key, value in changes.items():
+        object.__setattr__(statement, key, value)
+
+
 def attach_remarks(items: list[Any]) -> tuple[Any, ...]:
     """A body's items with loose remarks attached to the statement before them and
     cascades flattened: what a ``feature``, ``leg`` or group body holds in the IR."""
@@ -99,7 +106,7 @@ def attach_remarks(items: list[Any]) -> tuple[Any, ...]:
             previous = out[-1] if out else None
             if isinstance(previous, ir.Statement) and not isinstance(previous, _GROUPS):
                 text = item.text if previous.remark is None else f"{previous.remark} {item.text}"
-                out[-1] = dataclasses.replace(previous, remark=text)
+                _amend(previous, remark=text)
             else:
                 out.append(ir.Remark(text=item.text, loc=item.loc))
         else:
@@ -349,11 +356,11 @@ class IRBuilder(Transformer):
                 changes["style"] = item[1]
             else:
                 changes["link"] = str(item)[1:-1]
-        if isinstance(statement, Several):
-            return Several(tuple(dataclasses.replace(s, **changes) for s in statement.statements))
         if isinstance(statement, LooseRemark):
             return statement
-        return dataclasses.replace(statement, **changes)
+        for built in statement.statements if isinstance(statement, Several) else (statement,):
+            _amend(built, **changes)
+        return statement
 
     # ------------------------------------------------------------ messages
     def message_name(self, children: list[Any]) -> Any:
@@ -490,9 +497,8 @@ class IRBuilder(Transformer):
         if all(m.written_reversed for m in messages):  # A <- B <- C: C sends first
             messages.reverse()
         # the remark and the link belong to the statement once: on its last message
-        messages = [
-            dataclasses.replace(m, remark=None, link=None) for m in messages[:-1]
-        ] + messages[-1:]
+        for built in messages[:-1]:
+            _amend(built, remark=None, link=None)
         return Several(tuple(messages))
 
     def multicast(self, children: list[Any]) -> ir.Message:
