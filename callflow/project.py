@@ -1053,12 +1053,13 @@ def name_scenarios(
 ) -> Iterator[ir.Scenario]:
     """The model's scenarios named after the project scenario: ``scenarioName`` for a
     model without case/leg, ``scenarioName / leg`` for each leg; slugs unique in ``used``."""
-    from callflow.scenarios import MAIN_SCENARIO, safe_slug
+    from callflow.scenarios import MAIN_SCENARIO, safe_slug, scenario_slug
 
     for scenario in scenarios:
         plain = not scenario.path and scenario.name == MAIN_SCENARIO
         name = entry.name if plain else f"{entry.name} / {scenario.name}"
-        yield replace(scenario, name=name, slug=_unique(safe_slug(name), used))
+        slug = safe_slug(entry.name) if plain else scenario_slug((entry.name, *scenario.path))
+        yield replace(scenario, name=name, slug=_unique(slug, used))
 
 
 def interface_members(flow: ir.Flow, name: str) -> set[str]:

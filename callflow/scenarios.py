@@ -48,6 +48,29 @@ def safe_slug(name: str, max_length: int = MAX_SLUG) -> str:
     return f"{cut or 'scenario'}-{digest}"
 
 
+_ASCII_LABEL = re.compile(r"[ -~]+")
+
+
+def _label_slug(label: str) -> str:
+    """A leg label's part of a slug: plain :func:`slugify` for a short printable ASCII
+    label (``Busy / Retry`` -> ``busy-retry``, as fdl.md §6 has it), :func:`safe_slug`
+    (with its hash) for anything else: other scripts, control characters, long labels."""
+    slug = slugify(label)
+    if _ASCII_LABEL.fullmatch(label) and slug != "scenario" and len(slug) <= MAX_SLUG:
+        return slug
+    return safe_slug(label)
+
+
+def scenario_slug(path: Sequence[str]) -> str:
+    """A scenario's file name from its leg labels: each label's :func:`safe_slug`, joined
+    with ``-`` (``Busy / Retry`` -> ``busy-retry``; a label with other characters gets its
+    own short hash), the whole bounded too. ``main`` for a flow without legs."""
+    if not path:
+        return MAIN_SCENARIO
+    slug = "-".join(_label_slug(label) for label in path)
+    return slug if len(slug) <= 2 * MAX_SLUG else safe_slug(" / ".join(path))
+
+
 # ------------------------------------------------------------------------------ counting
 
 
@@ -181,7 +204,7 @@ def _expand(flow: ir.Flow, max_scenarios: int) -> Expansion:
     entities = {e.name: e for e in flow.architecture.entities}
     for index, (path, features) in enumerate(_expand_items(flow.body)):
         name = " / ".join(path) if path else MAIN_SCENARIO
-        slug = base = slugify(name)
+        slug = base = scenario_slug(path)
         n = 2
         while slug in used_slugs:  # two legs with one label (FLOW006): keep files apart
             slug = f"{base}-{n}"
