@@ -7,7 +7,7 @@ public too, so a test can stop at any of them.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from callflow import ir
@@ -55,10 +55,19 @@ def parse_file(
     root: str | os.PathLike[str] | None = None,
     defines: Mapping[str, str] | None = None,
     max_input_size: int = DEFAULT_MAX_INPUT_SIZE,
+    include_dirs: Sequence[str | os.PathLike[str]] = (),
 ) -> ParseResult:
-    """Parse an FDL file (includes resolved below ``root``, default: the file's folder)."""
+    """Parse an FDL file (includes resolved below ``root``, default: the file's folder).
+
+    ``include_dirs`` is the ``#include`` search path (then the ``include/`` folder beside
+    the file, when there is one); each folder on it is a root too.
+    """
     source, diagnostics = preprocess_file(
-        path, root=root, defines=defines, max_input_size=max_input_size
+        path,
+        root=root,
+        defines=defines,
+        max_input_size=max_input_size,
+        include_dirs=include_dirs,
     )
     return _finish(os.fspath(path), source, diagnostics)
 
@@ -70,9 +79,15 @@ def parse_text(
     root: str | os.PathLike[str] | None = None,
     defines: Mapping[str, str] | None = None,
     max_input_size: int = DEFAULT_MAX_INPUT_SIZE,
+    include_dirs: Sequence[str | os.PathLike[str]] = (),
 ) -> ParseResult:
     """Parse FDL text held in memory (tests, editors)."""
     source, diagnostics = preprocess_text(
-        text, filename, root=root, defines=defines, max_input_size=max_input_size
+        text,
+        filename,
+        root=root,
+        defines=defines,
+        max_input_size=max_input_size,
+        include_dirs=include_dirs,
     )
     return _finish(filename, source, diagnostics)

@@ -1,10 +1,14 @@
-"""The FDL preprocessor: comments, ``#include``, ``#define`` and ``#ifdef`` before lexing.
+"""The FDL preprocessor: comments, ``#include``, ``#define`` and ``#if`` before lexing.
 
 It turns the files the user wrote into one text for the Lark lexer, plus a map from every
 output line and column back to the original ``file:line:col``, so that every later error
 still points at what the user wrote. Comments are blanked with spaces (not removed) so that
-columns stay exact and a statement still ends at its line end. Nothing here prints, exits or
-raises at the caller: problems come back as :class:`~callflow.diagnostics.Diagnostic`.
+columns stay exact and a statement still ends at its line end; remarks (``(* *)``,
+``|* *|``, ``|= =|`` and ``% ...``) and strings pass through untouched. It is C-like, as
+EventStudio's is: ``#include "file"`` and ``#include <file>`` with a search path,
+object-like and function-like macros (``\\`` continues a directive onto the next line, which
+then reads as an empty line), and ``#if``/``#elif`` expressions. Nothing here prints,
+exits or raises at the caller: problems come back as :class:`~callflow.diagnostics.Diagnostic`.
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ from __future__ import annotations
 import os
 import re
 import stat
-from bisect import bisect_right
-from collections.abc import Mapping
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from callflow.diagnostics import Diagnostic, Severity
@@ -28,8 +32,13 @@ __all__ = [
 
 DEFAULT_MAX_INPUT_SIZE = 16 * 1024 * 1024
 
+#: the folder beside the main file searched by default (EventStudio's project layout)
+DEFAULT_INCLUDE_FOLDER = "include"
+
 Segment = tuple[int, int, bool]
 IncludeChain = tuple[SourceLocation, ...]
+Span = tuple[int, int]
+PathArg = str | os.PathLike[str]
 
 # --------------------------------------------------------------------------- codes
 
@@ -41,6 +50,7 @@ FDL205 = "FDL205"
 FDL206 = "FDL206"
 FDL207 = "FDL207"
 FDL208 = "FDL208"
+FDL209 = "FDL209"
 
 _NAMES: dict[str, str] = {
     FDL201: "input.unreadable",
@@ -51,12 +61,15 @@ _NAMES: dict[str, str] = {
     FDL206: "include.outside-root",
     FDL207: "directive.unbalanced",
     FDL208: "directive.malformed",
+    FDL209: "include.case-mismatch",
 }
 
 # --------------------------------------------------------------------------- regexes
 
 #: the next spot in code where a string, comment or remark starts
-_SPECIAL_RE = re.compile(r'//|/\*|\(\*|"')
+_SPECIAL_RE = re.compile(r'//|/\*|\(\*|\|\*|\|=|%|"')
+#: the same in a text already without comments (a macro's value, its arguments)
+_PROTECT_RE = re.compile(r'"|\(\*|\|\*|\|=|%')
 #: a string on one line; group 1 is None when it is unterminated (it then ends at line end)
 _STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*(")?')
 _SUPPRESS_RE = re.compile(
@@ -64,21 +77,49 @@ _SUPPRESS_RE = re.compile(
     r"([A-Za-z0-9_.\-]+(?:\s*,\s*[A-Za-z0-9_.\-]+)*)\s*,?\s*\]"
 )
 _CODE_SPLIT_RE = re.compile(r"\s*,\s*")
+#: an EventStudio link ``<https://host/x>``: the ``//`` in it is not a comment
+_LINK_RE = re.compile(r'<[^\s<>"]*>')
 _DIRECTIVE_RE = re.compile(r"\s*#\s*([A-Za-z_][A-Za-z0-9_]*)?(.*)\Z", re.DOTALL)
-_INCLUDE_ARG_RE = re.compile(r'\s*"((?:[^"\\]|\\.)*)"\s*\Z')
+_INCLUDE_ARG_RE = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|<([^<>]*)>)\s*\Z')
 _UNESCAPE_RE = re.compile(r"\\(.)")
 _DEFINE_ARG_RE = re.compile(r"\s+([A-Za-z_][A-Za-z0-9_]*)(.*)\Z", re.DOTALL)
+#: where a ``#define``'s value starts (for the ``//`` rule: a URL in a value is not a comment)
+_DEFINE_HEAD_RE = re.compile(r"[ \t]*#[ \t]*define[ \t]+[A-Za-z_][A-Za-z0-9_]*(?:\([^)]*\))?")
+_PARAMS_RE = re.compile(r"\(([^()]*)\)(.*)\Z", re.DOTALL)
 _COND_ARG_RE = re.compile(r"\s+([A-Za-z_][A-Za-z0-9_]*)\s*\Z")
 _IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+#: the one identifier scan, each name found looked up in the macro table (one right after
+#: a digit, the ``ID`` of ``5ID``, is not a name: see ``_WORD_CHARS``)
+_WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+#: what splits a macro call's arguments
+_ARG_PUNCT_RE = re.compile(r"[(),]")
+_EXPR_TOKEN_RE = re.compile(
+    r"[ \t]*(?:"
+    r"(0[xX][0-9A-Fa-f]+|[0-9]+)[uUlL]*(?![A-Za-z0-9_])"  # 1: an integer
+    r"|([A-Za-z_][A-Za-z0-9_]*)"  # 2: a name
+    r"|(&&|\|\||==|!=|<=|>=|[!<>()])"  # 3: an operator
+    r")"
+)
 _NEWLINES_RE = re.compile(r"\r\n?")
 
 # scanner modes: where a line starts (block comments and remarks may span lines)
 _CODE = 0
 _BLOCK = 1
-_REMARK = 2
+_REMARK = 2  # (* ... *)
+_BAR_REMARK = 3  # |* ... *|
+_EQ_REMARK = 4  # |= ... =|
 
-_DIRECTIVES = "#include, #define, #ifdef, #ifndef, #else or #endif"
+_REMARK_MODES = {"(*": _REMARK, "|*": _BAR_REMARK, "|=": _EQ_REMARK}
+_REMARK_CLOSE = {_REMARK: "*)", _BAR_REMARK: "*|", _EQ_REMARK: "=|"}
+_OPENER_CLOSE = {"(*": "*)", "|*": "*|", "|=": "=|"}
 
+_DIRECTIVES = "#include, #define, #if, #ifdef, #ifndef, #elif, #else or #endif"
+
+#: bounds on one line's macro expansion, so that no input can hang or exhaust the stack
+_MAX_NESTING = 64
+_MAX_EXPANSION = 1_000_000  # characters produced by function-like macros on one line
+_CALL_COST = 32  # what one call costs of that budget beyond its characters
 
 # --------------------------------------------------------------------------- public types
 
@@ -173,17 +214,21 @@ def _seg_out(segment: Segment) -> int:
 
 
 def preprocess_file(
-    path: str | os.PathLike[str],
+    path: PathArg,
     *,
-    root: str | os.PathLike[str] | None = None,
+    root: PathArg | None = None,
     defines: Mapping[str, str] | None = None,
     max_input_size: int = DEFAULT_MAX_INPUT_SIZE,
+    include_dirs: Sequence[PathArg] = (),
 ) -> tuple[PreprocessedSource | None, list[Diagnostic]]:
     """Preprocess the file at ``path``.
 
     Returns ``(None, diagnostics)`` when the main file cannot be read as text; otherwise the
     source and any problems found on the way (a missing include is reported and skipped).
     ``root`` (default: the main file's directory) bounds what ``#include`` may reach.
+    ``include_dirs`` (the ``-I`` folders, then any the caller adds) is the include search
+    path, followed by the ``include/`` folder beside the main file when there is one; each
+    folder on it is a root too.
     """
     display = os.fsdecode(os.fspath(path))
     abs_path = os.path.abspath(display)
@@ -192,9 +237,11 @@ def preprocess_file(
     if problem is not None:
         return None, [problem]
     assert text is not None
-    root_dir = os.fspath(root) if root is not None else os.path.dirname(abs_path)
-    pre = _Preprocessor(os.path.realpath(root_dir), defines, max_input_size)
-    pre.run(text, display, os.path.dirname(abs_path), os.path.realpath(abs_path))
+    main_dir = os.path.dirname(abs_path)
+    root_dir = os.fspath(root) if root is not None else main_dir
+    search = _search_path(include_dirs, main_dir)
+    pre = _Preprocessor(os.path.realpath(root_dir), defines, max_input_size, search, display)
+    pre.run(text, display, main_dir, os.path.realpath(abs_path))
     return pre.result(display), pre.diagnostics
 
 
@@ -202,15 +249,17 @@ def preprocess_text(
     text: str,
     filename: str = "<string>",
     *,
-    root: str | os.PathLike[str] | None = None,
+    root: PathArg | None = None,
     defines: Mapping[str, str] | None = None,
     max_input_size: int = DEFAULT_MAX_INPUT_SIZE,
+    include_dirs: Sequence[PathArg] = (),
 ) -> tuple[PreprocessedSource | None, list[Diagnostic]]:
     """Preprocess ``text`` as if it were the file ``filename`` (stdin, tests, editors).
 
     ``#include`` paths are relative to ``filename``'s directory, or to ``root`` (else the
     current directory) for a pseudo-name such as ``<string>``; ``root`` defaults to the
-    current directory.
+    current directory. ``include_dirs`` as for :func:`preprocess_file` (the default
+    ``include/`` folder is looked for in that same directory).
     """
     where = SourceLocation(filename, 1, 1, 1, 1)
     size = len(text.encode("utf-8", "surrogatepass"))
@@ -231,16 +280,36 @@ def preprocess_text(
     else:
         abs_path = os.path.abspath(filename)
         base_dir, real = os.path.dirname(abs_path), os.path.realpath(abs_path)
-    pre = _Preprocessor(os.path.realpath(root_dir), defines, max_input_size)
+    search = _search_path(include_dirs, base_dir)
+    pre = _Preprocessor(os.path.realpath(root_dir), defines, max_input_size, search, filename)
     pre.run(text, filename, base_dir, real)
     return pre.result(filename), pre.diagnostics
+
+
+def _search_path(include_dirs: Sequence[PathArg], main_dir: str) -> list[str]:
+    """The include search path: the given folders (absolute, once each), then ``include/``."""
+    folders = [os.path.abspath(os.fspath(folder)) for folder in include_dirs]
+    default = os.path.join(main_dir, DEFAULT_INCLUDE_FOLDER)
+    if os.path.isdir(default):
+        folders.append(default)
+    unique: list[str] = []
+    for folder in folders:
+        if folder not in unique:
+            unique.append(folder)
+    return unique
 
 
 # --------------------------------------------------------------------------- reading
 
 
-def _make(code: str, loc: SourceLocation, message: str, source_line: str | None) -> Diagnostic:
-    return Diagnostic(code, _NAMES[code], Severity.ERROR, loc, message, source_line=source_line)
+def _make(
+    code: str,
+    loc: SourceLocation,
+    message: str,
+    source_line: str | None,
+    severity: Severity = Severity.ERROR,
+) -> Diagnostic:
+    return Diagnostic(code, _NAMES[code], severity, loc, message, source_line=source_line)
 
 
 def _normalise(text: str) -> str:
@@ -355,15 +424,29 @@ def _byte_position(data: bytes, index: int) -> tuple[int, int, str]:
 
 
 class _Cond:
-    """One open ``#ifdef``/``#ifndef`` (kept per file: conditionals must balance in a file)."""
+    """One open ``#if``/``#ifdef``/``#ifndef`` (kept per file: conditionals balance in a file).
 
-    __slots__ = ("line", "loc", "name", "parent_active", "seen_else", "source", "taking")
+    ``taking`` says whether the current branch is read; ``any_taken`` whether one of the
+    chain's branches already was (so a later ``#elif`` or ``#else`` is skipped).
+    """
+
+    __slots__ = (
+        "any_taken",
+        "line",
+        "loc",
+        "name",
+        "parent_active",
+        "seen_else",
+        "source",
+        "taking",
+    )
 
     def __init__(
         self, parent_active: bool, taking: bool, loc: SourceLocation, name: str, source: str
     ) -> None:
         self.parent_active = parent_active
         self.taking = taking
+        self.any_taken = taking
         self.seen_else = False
         self.loc = loc
         self.line = loc.line
@@ -373,6 +456,52 @@ class _Cond:
     @property
     def active(self) -> bool:
         return self.parent_active and self.taking
+
+
+class _Directive:
+    """One directive with its ``\\``-continued lines joined, and the way back to its lines.
+
+    ``starts[i]`` is where physical line ``lines[i]`` (its number and text) begins in
+    ``text``, and offset ``o`` on it is column ``o - bases[i] + 1`` of that line (its
+    leading blanks are dropped at the join).
+    """
+
+    __slots__ = ("bases", "chain", "display", "lines", "starts", "text")
+
+    def __init__(
+        self,
+        text: str,
+        starts: list[int],
+        bases: list[int],
+        lines: list[tuple[int, str]],
+        display: str,
+        chain: IncludeChain,
+    ) -> None:
+        self.text = text
+        self.starts = starts
+        self.bases = bases
+        self.lines = lines
+        self.display = display
+        self.chain = chain
+
+    def locate(self, start: int, end: int) -> tuple[SourceLocation, str]:
+        """The location of ``text[start:end]`` (cut at its line's end) and that line."""
+        index = bisect_right(self.starts, start) - 1
+        lineno, source = self.lines[index]
+        base = self.bases[index]
+        limit = len(source.rstrip()) + 1
+        col = min(start - base + 1, limit)
+        end_col = min(max(end - base + 1, col + 1), max(limit, col + 1))
+        return SourceLocation(self.display, lineno, col, lineno, end_col, self.chain), source
+
+
+def _in_link(line: str, start: int, at: int) -> bool:
+    """Is the ``//`` at ``at`` inside a ``<link>`` that opens after ``start``?"""
+    opening = line.rfind("<", start, at)
+    if opening < 0:
+        return False
+    link = _LINK_RE.match(line, opening)
+    return link is not None and link.end() > at + 2
 
 
 def _push(segments: list[Segment], segment: Segment) -> None:
@@ -402,11 +531,404 @@ def _in_word(line: str, start: int, end: int) -> bool:
     return False
 
 
+# ----------------------------------------------------------------- macro expansion
+
+
+def _opaque_spans(text: str) -> list[Span]:
+    """The strings and remarks of a text without comments (a value, an argument)."""
+    spans: list[Span] = []
+    n = len(text)
+    pos = 0
+    while True:
+        match = _PROTECT_RE.search(text, pos)
+        if match is None:
+            return spans
+        start = match.start()
+        token = match.group()
+        if token == '"':
+            string = _STRING_RE.match(text, start)
+            assert string is not None
+            end = string.end() if string.group(1) is not None else n
+        elif token == "%":
+            end = n
+        else:
+            close = text.find(_OPENER_CLOSE[token], start + 2)
+            end = n if close < 0 else close + 2
+        spans.append((start, end))
+        pos = end
+
+
+def _gaps(opaque: list[Span], n: int) -> Iterator[Span]:
+    """The code between the opaque spans of a text of length ``n``."""
+    pos = 0
+    for start, end in opaque:
+        if start > pos:
+            yield pos, start
+        pos = end
+    if n > pos:
+        yield pos, n
+
+
+def _inner(opaque: list[Span], starts: list[int], start: int, end: int) -> list[Span]:
+    """The spans inside ``[start, end)``, relative to ``start`` (none straddles its ends)."""
+    spans: list[Span] = []
+    for index in range(bisect_left(starts, start), len(opaque)):
+        s, e = opaque[index]
+        if e > end:
+            break
+        spans.append((s - start, e - start))
+    return spans
+
+
+@dataclass(frozen=True, slots=True)
+class _Function:
+    """A function-like macro: its parameters and its value cut at each parameter's use.
+
+    ``template`` holds ``(0, code)``, ``(1, string or remark)`` and ``(2, parameter index)``
+    parts, in order.
+    """
+
+    params: tuple[str, ...]
+    template: tuple[tuple[int, str | int], ...]
+
+    @classmethod
+    def build(cls, params: tuple[str, ...], body: str) -> _Function:
+        index = {param: i for i, param in enumerate(params)}
+        parts: list[tuple[int, str | int]] = []
+        pos = 0
+        n = len(body)
+        for start, end in [*_opaque_spans(body), (n, n)]:
+            last = pos
+            for match in _WORD_RE.finditer(body, pos, start):
+                found = index.get(match.group())
+                at = match.start()
+                if found is None or (at and body[at - 1] in _WORD_CHARS):
+                    continue
+                if _in_word(body, at, match.end()):
+                    continue
+                if match.start() > last:
+                    parts.append((0, body[last : match.start()]))
+                parts.append((2, found))
+                last = match.end()
+            if start > last:
+                parts.append((0, body[last:start]))
+            if end > start:
+                parts.append((1, body[start:end]))
+            pos = end
+        return cls(params, tuple(parts))
+
+    def substitute(self, args: list[str]) -> tuple[str, list[Span]]:
+        """The value with ``args`` in place; the arguments, strings and remarks are opaque."""
+        out: list[str] = []
+        opaque: list[Span] = []
+        length = 0
+        for kind, value in self.template:
+            piece = args[value] if kind == 2 else value  # type: ignore[index]
+            assert isinstance(piece, str)
+            if kind and piece:
+                opaque.append((length, length + len(piece)))
+            out.append(piece)
+            length += len(piece)
+        return "".join(out), opaque
+
+
+class _ExpandError(Exception):
+    """A macro call that cannot be expanded (caught per use, reported as FDL208)."""
+
+    def __init__(self, message: str, end: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.end = end  # where the failing call ends in the line, when it is on the line
+
+
+def _split_args(
+    text: str, start: int, opaque: list[Span], starts: list[int]
+) -> tuple[list[Span], int] | None:
+    """The argument spans of a call whose ``(`` is just before ``start``, and its end.
+
+    Commas split arguments only outside nested parentheses, strings and remarks. ``None``
+    when the call does not close in ``text``.
+    """
+    depth = 0
+    arg_start = start
+    args: list[Span] = []
+    pos = start
+    while True:
+        match = _ARG_PUNCT_RE.search(text, pos)
+        if match is None:
+            return None
+        at = match.start()
+        index = bisect_right(starts, at) - 1
+        if index >= 0 and opaque[index][1] > at:
+            pos = opaque[index][1]  # inside a string or remark: skip it
+            continue
+        char = text[at]
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            if depth == 0:
+                args.append((arg_start, at))
+                return args, at + 1
+            depth -= 1
+        elif depth == 0:
+            args.append((arg_start, at))
+            arg_start = at + 1
+        pos = at + 1
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+# ----------------------------------------------------------------- #if expressions
+
+
+class _ExprError(Exception):
+    """A malformed ``#if`` expression, at ``[start, end)`` of its directive (None: the whole)."""
+
+    def __init__(
+        self, message: str, start: int | None = None, end: int | None = None, deep: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.start = start
+        self.end = end
+        self.deep = deep  # the nesting limit: reported as is, at the outermost name
+
+
+_NUMBER, _NAME, _OP, _BAD_NUMBER = 1, 2, 3, 4
+_EXPR_NESTING = 40  # parentheses, ! and macro values inside one another
+_OPERAND = "a number, a name, defined, '!' or '('"
+
+
+class _Expr:
+    """A recursive-descent evaluator of ``#if`` expressions; never ``eval``.
+
+    ``||`` < ``&&`` < ``==``/``!=`` < ``<``/``>``/``<=``/``>=`` < ``!``, as in C. A name
+    that is not defined is 0; a defined one is its value read as an expression (an empty
+    value is 1, as ``-D NAME`` is in C).
+    """
+
+    def __init__(
+        self,
+        text: str,
+        offset: int,
+        macros: Mapping[str, str | _Function],
+        seen: frozenset[str] = frozenset(),
+        depth: int = 0,
+    ) -> None:
+        self.macros = macros
+        self.seen = seen
+        self.depth = depth
+        self.end = offset + len(text.rstrip())
+        self.tokens = self._tokens(text, offset)
+        self.pos = 0
+
+    @staticmethod
+    def _tokens(text: str, offset: int) -> list[tuple[int, str, int, int]]:
+        tokens: list[tuple[int, str, int, int]] = []
+        pos = 0
+        n = len(text)
+        while True:
+            while pos < n and text[pos].isspace():
+                pos += 1
+            if pos >= n:
+                return tokens
+            match = _EXPR_TOKEN_RE.match(text, pos)
+            if match is None:
+                bad = re.match(r"[0-9][A-Za-z0-9_]*", text[pos:])
+                if bad is not None:
+                    word = bad.group()
+                    raise _ExprError(
+                        f"'{word}' is not a number", offset + pos, offset + pos + len(word)
+                    )
+                raise _ExprError(
+                    f"'{text[pos]}' is not allowed (an expression has names, numbers, "
+                    "defined, !, &&, ||, ==, !=, <, >, <=, >= and parentheses)",
+                    offset + pos,
+                    offset + pos + 1,
+                )
+            kind = match.lastindex or _OP
+            tokens.append((kind, match.group(kind), offset + match.start(), offset + match.end()))
+            pos = match.end()
+
+    # ------------------------------------------------------------- helpers
+
+    def _peek(self) -> str | None:
+        if self.pos < len(self.tokens):
+            token = self.tokens[self.pos]
+            if token[0] == _OP:
+                return token[1]
+        return None
+
+    def _fail(self, expected: str) -> _ExprError:
+        if self.pos < len(self.tokens):
+            _, text, start, end = self.tokens[self.pos]
+            return _ExprError(f"expected {expected}, found '{text}'", start, end)
+        return _ExprError(f"expected {expected}, found the end of the line", self.end, self.end + 1)
+
+    def _nest(self) -> None:
+        self.depth += 1
+        if self.depth > _EXPR_NESTING:
+            _, _, start, end = self.tokens[min(self.pos, len(self.tokens) - 1)]
+            raise _ExprError("the expression is nested too deeply", start, end, deep=True)
+
+    # ------------------------------------------------------------- grammar
+
+    def value(self) -> int:
+        if not self.tokens:
+            raise _ExprError("needs an expression")
+        result = self._or()
+        if self.pos < len(self.tokens):
+            raise self._fail("an operator (&&, ||, ==, !=, <, >, <=, >=) or the end of the line")
+        return result
+
+    def _or(self) -> int:
+        result = self._and()
+        while self._peek() == "||":
+            self.pos += 1
+            right = self._and()
+            result = 1 if result or right else 0
+        return result
+
+    def _and(self) -> int:
+        result = self._equality()
+        while self._peek() == "&&":
+            self.pos += 1
+            right = self._equality()
+            result = 1 if result and right else 0
+        return result
+
+    def _equality(self) -> int:
+        result = self._relation()
+        while (op := self._peek()) in ("==", "!="):
+            self.pos += 1
+            right = self._relation()
+            result = int((result == right) == (op == "=="))
+        return result
+
+    def _relation(self) -> int:
+        result = self._unary()
+        while (op := self._peek()) in ("<", ">", "<=", ">="):
+            self.pos += 1
+            right = self._unary()
+            if op == "<":
+                result = int(result < right)
+            elif op == ">":
+                result = int(result > right)
+            elif op == "<=":
+                result = int(result <= right)
+            else:
+                result = int(result >= right)
+        return result
+
+    def _unary(self) -> int:
+        if self._peek() == "!":
+            self.pos += 1
+            self._nest()
+            result = 0 if self._unary() else 1
+            self.depth -= 1
+            return result
+        return self._primary()
+
+    def _primary(self) -> int:
+        if self.pos >= len(self.tokens):
+            raise self._fail(_OPERAND)
+        kind, text, start, end = self.tokens[self.pos]
+        if kind == _NUMBER:
+            self.pos += 1
+            return _number(text, start, end)
+        if kind == _NAME:
+            self.pos += 1
+            if text == "defined":
+                return self._defined()
+            return self._macro_value(text, start, end)
+        if text == "(":
+            self.pos += 1
+            self._nest()
+            result = self._or()
+            if self._peek() != ")":
+                raise self._fail("')'")
+            self.pos += 1
+            self.depth -= 1
+            return result
+        raise self._fail(_OPERAND)
+
+    def _defined(self) -> int:
+        paren = self._peek() == "("
+        if paren:
+            self.pos += 1
+        if self.pos >= len(self.tokens) or self.tokens[self.pos][0] != _NAME:
+            raise self._fail("a macro name after defined")
+        name = self.tokens[self.pos][1]
+        self.pos += 1
+        if paren:
+            if self._peek() != ")":
+                raise self._fail("')' after defined(" + name)
+            self.pos += 1
+        return 1 if name in self.macros else 0
+
+    def _macro_value(self, name: str, start: int, end: int) -> int:
+        macro = self.macros.get(name)
+        if macro is None or name in self.seen:
+            return 0
+        if isinstance(macro, _Function):
+            raise _ExprError(
+                f"{name} is a function-like macro; #if can only test it with defined({name})",
+                start,
+                end,
+            )
+        value = macro.strip()
+        if not value:
+            return 1
+        if self.depth + 1 > _EXPR_NESTING:
+            raise _ExprError(f"{name}'s value nests macros too deeply", start, end, deep=True)
+        try:
+            return _Expr(value, 0, self.macros, self.seen | {name}, self.depth + 1).value()
+        except _ExprError as error:
+            if error.deep:
+                raise _ExprError(error.message, start, end, deep=True) from None
+            raise _ExprError(
+                f"{name} is defined as '{value}', which is not a number or an #if expression "
+                f"({error.message})",
+                start,
+                end,
+            ) from None
+
+
+def _number(text: str, start: int, end: int) -> int:
+    """A C integer literal: decimal, 0x hexadecimal or 0 octal (any u/l suffix dropped)."""
+    if text[:2] in ("0x", "0X"):
+        return int(text[2:], 16)
+    if len(text) > 1 and text[0] == "0":
+        if not set(text) <= set("01234567"):
+            raise _ExprError(f"'{text}' is not an octal number (it starts with 0)", start, end)
+        return int(text, 8)
+    return int(text)
+
+
+# ----------------------------------------------------------------- the preprocessor
+
+
 class _Preprocessor:
     """State of one run: output so far, macros, the include stack and the diagnostics."""
 
-    def __init__(self, root_real: str, defines: Mapping[str, str] | None, max_size: int) -> None:
+    def __init__(
+        self,
+        root_real: str,
+        defines: Mapping[str, str] | None,
+        max_size: int,
+        search: list[str],
+        main_display: str,
+    ) -> None:
         self.root = root_real
+        self.search = search  # the include search path (absolute folders)
+        self.roots = [root_real]  # --root and every folder on the search path
+        for folder in search:
+            real = os.path.realpath(folder)
+            if real not in self.roots:
+                self.roots.append(real)
+        self.main_display = main_display
         self.max_size = max_size
         self.cwd = os.getcwd()
         self.out: list[str] = []
@@ -416,14 +938,16 @@ class _Preprocessor:
         self.diagnostics: list[Diagnostic] = []
         self.stack: list[tuple[str, str]] = []  # (real path, display path) being read
         # a newline in a -D value would break "one origin per output line"
-        self.macros: dict[str, str] = {
+        self.macros: dict[str, str | _Function] = {
             name: value.replace("\r", " ").replace("\n", " ")
             for name, value in (defines or {}).items()
         }
-        self.macro_re: re.Pattern[str] | None = None
         self.lineno = 0  # the line being scanned, and where the open block comment began
         self.block_open = (0, 0)
-        self._compile_macros()
+        #: the line being expanded, for FDL208 at a macro's use: (file, line, chain, text)
+        self.where: tuple[str, int, IncludeChain, str] = ("", 0, (), "")
+        self.budget = _MAX_EXPANSION
+        self.listings: dict[str, dict[str, list[str]]] = {}  # folder -> lower name -> names
 
     # ---------------------------------------------------------------- results
 
@@ -438,18 +962,15 @@ class _Preprocessor:
             source_lines=self.source_lines,
         )
 
-    def report(self, code: str, loc: SourceLocation, message: str, source: str | None) -> None:
-        self.diagnostics.append(_make(code, loc, message, source))
-
-    def _compile_macros(self) -> None:
-        """One alternation of the defined names; ``None`` skips the identifier scan entirely."""
-        names = sorted((n for n in self.macros if _IDENT_RE.match(n)), key=len, reverse=True)
-        if names:
-            self.macro_re = re.compile(
-                r"(?<![A-Za-z0-9_])(?:" + "|".join(names) + r")(?![A-Za-z0-9_])"
-            )
-        else:
-            self.macro_re = None
+    def report(
+        self,
+        code: str,
+        loc: SourceLocation,
+        message: str,
+        source: str | None,
+        severity: Severity = Severity.ERROR,
+    ) -> None:
+        self.diagnostics.append(_make(code, loc, message, source, severity))
 
     def display(self, abs_path: str) -> str:
         """Included files: relative to the working directory when below it, else absolute."""
@@ -471,39 +992,57 @@ class _Preprocessor:
         self.stack.append((real, display))
         out = self.out
         origins = self.origins
+        macros = self.macros
+        names = macros.keys()  # a live view: defines made while reading count
+        findall = _WORD_RE.findall
         conds: list[_Cond] = []
         mode = _CODE
         active = True
-        for index, line in enumerate(lines):
-            lineno = index + 1
+        count = len(lines)
+        index = 0
+        while index < count:
+            line = lines[index]
+            index += 1
+            lineno = index
             self.lineno = lineno
             if mode == _CODE and "#" in line and line.lstrip().startswith("#"):
-                blanked, mode, _, _ = self.scan(line, mode, None, False)
-                spliced = self.directive(blanked, line, lineno, display, base_dir, chain, conds)
+                index, mode = self.directive_lines(
+                    lines, index, mode, display, base_dir, chain, conds
+                )
                 active = conds[-1].active if conds else True
-                if not spliced:
-                    out.append("")
-                    origins.append(LineOrigin(display, lineno, chain))
                 continue
             if not active:
                 # still follow comments, so a "#endif" inside /* */ is not a directive
-                if mode != _CODE or "/" in line or '"' in line or "(*" in line:
-                    _, mode, _, _ = self.scan(line, mode, None, False)
+                if (
+                    mode != _CODE
+                    or "/" in line
+                    or '"' in line
+                    or "(*" in line
+                    or "%" in line
+                    or "|" in line
+                ):
+                    _, mode, _, _ = self.scan(line, mode, False)
                 out.append("")
                 origins.append(LineOrigin(display, lineno, chain))
                 continue
-            macro_re = self.macro_re
             if (
                 mode == _CODE
                 and "/" not in line
                 and '"' not in line
                 and "(*" not in line
-                and (macro_re is None or macro_re.search(line) is None)
+                and "%" not in line
+                and "|" not in line
+                and (not macros or names.isdisjoint(findall(line)))
             ):
                 out.append(line)  # the fast path: most lines
                 origins.append(LineOrigin(display, lineno, chain))
                 continue
-            result, mode, segments, suppression = self.scan(line, mode, macro_re, True)
+            result, mode, opaque, suppression = self.scan(line, mode, True)
+            segments: list[Segment] | None = None
+            if macros and not names.isdisjoint(findall(result)):
+                self.where = (display, lineno, chain, line)
+                self.budget = _MAX_EXPANSION
+                result, segments = self.expand(result, opaque, frozenset(), 0)
             out.append(result)
             origins.append(LineOrigin(display, lineno, chain, tuple(segments) if segments else ()))
             if suppression is not None:
@@ -533,16 +1072,19 @@ class _Preprocessor:
         self.stack.pop()
 
     def scan(
-        self, line: str, mode: int, macro_re: re.Pattern[str] | None, suppress: bool
-    ) -> tuple[str, int, list[Segment] | None, tuple[int, tuple[str, ...]] | None]:
-        """Blank the comments of one line, expand macros in its code, note a suppression.
+        self, line: str, mode: int, suppress: bool, value_start: int = -1
+    ) -> tuple[str, int, list[Span], tuple[int, tuple[str, ...]] | None]:
+        """Blank the comments of one line and find its strings and remarks.
 
-        Returns the output line, the mode the next line starts in, the column segments (or
-        ``None`` when no macro changed the line) and ``(column, codes)`` of a suppression.
+        Returns the line with comments blanked (same length), the mode the next line starts
+        in, the spans of its strings and remarks (where no macro is replaced) and
+        ``(column, codes)`` of a suppression comment. In a ``#define`` line
+        (``value_start`` >= 0: where its value starts), ``//`` is a comment only at the
+        start of the value or after whitespace, so ``https://host/x`` stays whole; so does
+        a link ``<https://host/x>`` anywhere.
         """
         parts: list[str] = []
-        segments: list[Segment] | None = None
-        shift = 0
+        opaque: list[Span] = []
         found: tuple[int, tuple[str, ...]] | None = None
         pos = 0
         n = len(line)
@@ -556,32 +1098,38 @@ class _Preprocessor:
                 pos = close + 2
                 mode = _CODE
                 continue
-            if mode == _REMARK:
-                close = line.find("*)", pos)
+            if mode != _CODE:  # a remark that began on an earlier line
+                close = line.find(_REMARK_CLOSE[mode], pos)
+                end = n if close < 0 else close + 2
+                parts.append(line[pos:end])
+                opaque.append((pos, end))
                 if close < 0:
-                    parts.append(line[pos:])
                     break
-                parts.append(line[pos : close + 2])
-                pos = close + 2
+                pos = end
                 mode = _CODE
                 continue
             match = _SPECIAL_RE.search(line, pos)
-            stop = match.start() if match is not None else n
-            if stop > pos:
-                if macro_re is None:
-                    parts.append(line[pos:stop])
-                else:
-                    shift, segments = self.expand(line, pos, stop, macro_re, parts, segments, shift)
             if match is None:
+                parts.append(line[pos:])
                 break
+            stop = match.start()
+            if stop > pos:
+                parts.append(line[pos:stop])
             token = match.group()
             if token == '"':
                 string = _STRING_RE.match(line, stop)
                 assert string is not None
                 end = string.end() if string.group(1) is not None else n
                 parts.append(line[stop:end])
+                opaque.append((stop, end))
                 pos = end
             elif token == "//":
+                if (
+                    value_start >= 0 and stop > value_start and not line[stop - 1].isspace()
+                ) or _in_link(line, pos, stop):
+                    parts.append("//")  # part of a URL: in a #define's value, or a <link>
+                    pos = stop + 2
+                    continue
                 if suppress:
                     marker = _SUPPRESS_RE.match(line, stop)
                     if marker is not None:
@@ -594,66 +1142,238 @@ class _Preprocessor:
                 pos = stop + 2
                 mode = _BLOCK
                 self.block_open = (self.lineno, stop + 1)
-            else:
-                parts.append("(*")
-                pos = stop + 2
-                mode = _REMARK
-        return "".join(parts), mode, segments, found
+            elif token == "%":  # a remark to the end of the line
+                parts.append(line[stop:])
+                opaque.append((stop, n))
+                break
+            else:  # (* |* |= : a remark, perhaps over several lines
+                close = line.find(_OPENER_CLOSE[token], stop + 2)
+                end = n if close < 0 else close + 2
+                parts.append(line[stop:end])
+                opaque.append((stop, end))
+                if close < 0:
+                    mode = _REMARK_MODES[token]
+                    break
+                pos = end
+        return "".join(parts), mode, opaque, found
+
+    # ---------------------------------------------------------------- macros
 
     def expand(
-        self,
-        line: str,
-        start: int,
-        end: int,
-        macro_re: re.Pattern[str],
-        parts: list[str],
-        segments: list[Segment] | None,
-        shift: int,
-    ) -> tuple[int, list[Segment] | None]:
-        """Replace macros in the code ``line[start:end]``, appending to ``parts``.
+        self, text: str, opaque: list[Span], disabled: frozenset[str], depth: int
+    ) -> tuple[str, list[Segment] | None]:
+        """Replace the macros in the code of ``text`` (outside the ``opaque`` spans).
 
-        ``shift`` is output length minus source length so far; the returned segments put
-        the replacement at the macro's column and shift the columns after it back.
+        At depth 0 ``text`` is a source line (comments blanked): the returned segments put
+        each replacement at its macro's column and shift the columns after it back. Deeper,
+        ``text`` is an argument or a function-like macro's value after substitution, and
+        ``disabled`` the macros being expanded around it (none expands inside itself).
         """
         macros = self.macros
-        last = start
-        for match in macro_re.finditer(line, start, end):
-            s, e = match.span()
-            name = match.group()
-            value = macros[name]
-            if value == name or _in_word(line, s, e):
+        parts: list[str] = []
+        segments: list[Segment] | None = None
+        shift = 0
+        last = 0
+        resume = 0  # after a call, the identifiers inside its arguments are done
+        starts: list[int] | None = None
+        for gap_start, gap_end in _gaps(opaque, len(text)):
+            if gap_end <= resume:
                 continue
-            if segments is None:
-                segments = [(1, 1, False)] if s > 0 or shift else []
-            parts.append(line[last:s])
-            if value:
-                _push(segments, (s + 1 + shift, s + 1, True))
-            parts.append(value)
-            shift += len(value) - (e - s)
-            _push(segments, (e + 1 + shift, e + 1, False))
-            last = e
-        parts.append(line[last:end])
-        return shift, segments
+            for match in _WORD_RE.finditer(text, max(gap_start, resume), gap_end):
+                s = match.start()
+                if s < resume:
+                    continue
+                name = match.group()
+                macro = macros.get(name)
+                if macro is None or name in disabled or (s and text[s - 1] in _WORD_CHARS):
+                    continue
+                e = match.end()
+                if _in_word(text, s, e):
+                    continue
+                if isinstance(macro, str):
+                    if macro == name:
+                        continue
+                    replacement, end = macro, e
+                else:
+                    if starts is None:
+                        starts = [span[0] for span in opaque]
+                    try:
+                        call = self.call(name, macro, text, e, opaque, starts, disabled, depth)
+                    except _ExpandError as error:
+                        if depth:
+                            raise
+                        self.expand_problem(error, name, s, e)
+                        resume = error.end if error.end is not None else e
+                        continue
+                    if call is None:
+                        continue  # a function-like macro's name without '(' stays
+                    replacement, end = call
+                if depth == 0:
+                    if segments is None:
+                        segments = [(1, 1, False)] if s > 0 else []
+                    if replacement:
+                        _push(segments, (s + 1 + shift, s + 1, True))
+                    shift += len(replacement) - (end - s)
+                    _push(segments, (end + 1 + shift, end + 1, False))
+                parts.append(text[last:s])
+                parts.append(replacement)
+                last = resume = end
+        if not parts:
+            return text, None
+        parts.append(text[last:])
+        return "".join(parts), segments
+
+    def call(
+        self,
+        name: str,
+        macro: _Function,
+        text: str,
+        name_end: int,
+        opaque: list[Span],
+        starts: list[int],
+        disabled: frozenset[str],
+        depth: int,
+    ) -> tuple[str, int] | None:
+        """Expand the call of ``macro`` whose name ends at ``name_end``; None: no ``(``.
+
+        The arguments are expanded first (so ``M(M(x))`` works), put in place of the
+        parameters, and the result is rescanned with ``name`` disabled.
+        """
+        pos = name_end
+        n = len(text)
+        while pos < n and text[pos] in " \t":
+            pos += 1
+        if pos >= n or text[pos] != "(":
+            return None
+        index = bisect_right(starts, pos) - 1
+        if index >= 0 and opaque[index][1] > pos:
+            return None  # '(*' starts a remark, not the arguments
+        split = _split_args(text, pos + 1, opaque, starts)
+        if split is None:
+            if depth:
+                raise _ExpandError(f"the call of {name}( has no closing ')'")
+            raise _ExpandError(
+                f"the arguments of {name}( do not close on this line (a macro call must "
+                "end on the line where it starts)",
+                n,
+            )
+        spans, end = split
+        try:
+            return self.substitute(name, macro, text, spans, opaque, starts, disabled, depth), end
+        except _ExpandError as error:
+            if depth == 0 and error.end is None:
+                error.end = end  # a failed call on the line is skipped as a whole
+            raise
+
+    def substitute(
+        self,
+        name: str,
+        macro: _Function,
+        text: str,
+        spans: list[Span],
+        opaque: list[Span],
+        starts: list[int],
+        disabled: frozenset[str],
+        depth: int,
+    ) -> str:
+        """The expansion of a call of ``macro`` with the arguments ``text[a:b]`` of ``spans``."""
+        params = macro.params
+        if not params and len(spans) == 1 and not text[spans[0][0] : spans[0][1]].strip():
+            spans = []
+        if len(spans) != len(params):
+            wanted = f"({', '.join(params)})" if params else "()"
+            raise _ExpandError(
+                f"macro {name}{wanted} takes {_plural(len(params), 'argument')}, given {len(spans)}"
+            )
+        if depth >= _MAX_NESTING:
+            raise _ExpandError(f"macro calls are nested too deeply (more than {_MAX_NESTING})")
+        args = [
+            self.expand(text[a:b], _inner(opaque, starts, a, b), disabled, depth + 1)[0].strip()
+            for a, b in spans
+        ]
+        body, body_opaque = macro.substitute(args)
+        self.budget -= len(body) + _CALL_COST
+        if self.budget < 0:
+            raise _ExpandError(
+                f"the macros on this line expand too much (more than {_MAX_EXPANSION:,} "
+                "characters of calls)"
+            )
+        return self.expand(body, body_opaque, disabled | {name}, depth + 1)[0]
+
+    def expand_problem(self, error: _ExpandError, name: str, start: int, name_end: int) -> None:
+        display, lineno, chain, source = self.where
+        end = error.end if error.end is not None else name_end
+        loc = SourceLocation(display, lineno, start + 1, lineno, max(end, name_end) + 1, chain)
+        message = error.message
+        if not message.startswith(("macro " + name, "the arguments of " + name)):
+            message = f"in the expansion of {name}: {message}"
+        self.report(FDL208, loc, message, source)
 
     # ---------------------------------------------------------------- directives
 
-    def directive(
+    def directive_lines(
         self,
-        blanked: str,
-        line: str,
-        lineno: int,
+        lines: list[str],
+        index: int,
+        mode: int,
         display: str,
         base_dir: str,
         chain: IncludeChain,
         conds: list[_Cond],
-    ) -> bool:
-        """Handle one directive line; True when an include was spliced in its place."""
-        match = _DIRECTIVE_RE.match(blanked)
+    ) -> tuple[int, int]:
+        """Read the directive on line ``index`` (1-based) and its ``\\`` continuations.
+
+        Every line it takes reads as an empty line (the first one is replaced by the file
+        when it is an ``#include``). Returns the index of the next line and the mode.
+        """
+        line = lines[index - 1]
+        value_start = -1
+        if "define" in line:
+            head = _DEFINE_HEAD_RE.match(line)
+            if head is not None:
+                value_start = head.end()
+        text, mode, _, _ = self.scan(line, mode, False, value_start)
+        starts = [0]
+        bases = [0]
+        taken = [(index, line)]
+        while (stripped := text.rstrip()).endswith("\\"):
+            text = stripped[:-1]
+            if index >= len(lines):
+                break
+            index += 1
+            self.lineno = index
+            following = lines[index - 1]
+            piece, mode, _, _ = self.scan(following, mode, False, 0 if value_start >= 0 else -1)
+            # the backslash and line end go; whitespace around them becomes one space
+            body = piece.lstrip()
+            if text[-1:].isspace() or (body != piece and text):
+                text = text.rstrip() + " "
+            starts.append(len(text))
+            bases.append(len(text) - (len(piece) - len(body)))
+            taken.append((index, following))
+            text += body
+        directive = _Directive(text, starts, bases, taken, display, chain)
+        if not self.directive(directive, base_dir, conds):
+            self.out.append("")
+            self.origins.append(LineOrigin(display, taken[0][0], chain))
+        for lineno, _ in taken[1:]:
+            self.out.append("")
+            self.origins.append(LineOrigin(display, lineno, chain))
+        return index, mode
+
+    def directive(self, directive: _Directive, base_dir: str, conds: list[_Cond]) -> bool:
+        """Handle one directive; True when an include was spliced in its place."""
+        text = directive.text
+        lineno, line = directive.lines[0]
+        chain = directive.chain
+        match = _DIRECTIVE_RE.match(text)
         assert match is not None
         word = match.group(1) or ""
         rest = match.group(2)
-        hash_col = blanked.index("#") + 1
-        loc = SourceLocation(display, lineno, hash_col, lineno, len(line.rstrip()) + 1, chain)
+        hash_col = text.index("#") + 1
+        loc = SourceLocation(
+            directive.display, lineno, hash_col, lineno, len(line.rstrip()) + 1, chain
+        )
         active = conds[-1].active if conds else True
 
         if word in ("ifdef", "ifndef"):
@@ -669,11 +1389,33 @@ class _Preprocessor:
                 taking = (name in self.macros) == (word == "ifdef")
                 conds.append(_Cond(active, taking, loc, f"{word} {name}", line))
             return False
-        if word in ("else", "endif"):
+        if word == "if":
+            taking = bool(active and self.evaluate(directive, rest, match.start(2), word, loc))
+            summary = " ".join(rest.split())
+            if len(summary) > 40:
+                summary = summary[:37] + "..."
+            conds.append(_Cond(active, taking, loc, f"if {summary}".rstrip(), line))
+            return False
+        if word in ("elif", "else", "endif"):
             if not conds:
-                self.report(FDL207, loc, f"#{word} without a matching #ifdef or #ifndef", line)
+                self.report(FDL207, loc, f"#{word} without a matching #if, #ifdef or #ifndef", line)
                 return False
             cond = conds[-1]
+            if word == "elif":
+                if cond.seen_else:
+                    self.report(
+                        FDL207,
+                        loc,
+                        f"#elif after the #else of the #{cond.name} at line {cond.line}",
+                        line,
+                    )
+                    cond.taking = False
+                elif cond.parent_active and not cond.any_taken:
+                    cond.taking = bool(self.evaluate(directive, rest, match.start(2), word, loc))
+                    cond.any_taken = cond.taking
+                else:
+                    cond.taking = False
+                return False
             if rest.strip() and cond.parent_active:
                 self.report(FDL208, loc, f"unexpected text after #{word}", line)
             if word == "endif":
@@ -687,7 +1429,8 @@ class _Preprocessor:
                 )
             else:
                 cond.seen_else = True
-                cond.taking = not cond.taking
+                cond.taking = not cond.any_taken
+                cond.any_taken = True
             return False
         if not active:
             return False  # other directives in a skipped branch are skipped, like C
@@ -695,7 +1438,7 @@ class _Preprocessor:
             self.define(rest, loc, line)
             return False
         if word == "include":
-            return self.include(rest, match.start(2), line, loc, base_dir, chain)
+            return self.include(directive, rest, match.start(2), loc, base_dir)
         if not word:
             message = f"'#' must start a directive: {_DIRECTIVES}"
         else:
@@ -703,8 +1446,27 @@ class _Preprocessor:
         self.report(FDL208, loc, message, line)
         return False
 
+    def evaluate(
+        self, directive: _Directive, rest: str, offset: int, word: str, loc: SourceLocation
+    ) -> int | None:
+        """The value of an ``#if``/``#elif`` expression, or None (reported) when malformed."""
+        try:
+            return _Expr(rest, offset, self.macros).value()
+        except _ExprError as error:
+            if error.start is None:
+                where, source = loc, directive.lines[0][1]
+            else:
+                end = error.end if error.end is not None else error.start + 1
+                where, source = directive.locate(error.start, end)
+            if error.start is None:
+                message = f"#{word} {error.message}, as in #{word} defined(NAME) && VERSION >= 2"
+            else:
+                message = f"malformed #{word} expression: {error.message}"
+            self.report(FDL208, where, message, source)
+            return None
+
     def define(self, rest: str, loc: SourceLocation, line: str) -> None:
-        """``#define NAME value``: the value is the rest of the line (comments blanked)."""
+        """``#define NAME value`` or ``#define NAME(a, b) value`` (comments blanked)."""
         arg = _DEFINE_ARG_RE.match(rest)
         if arg is None:
             word = rest.split()[0] if rest.strip() else ""
@@ -715,75 +1477,209 @@ class _Preprocessor:
             self.report(FDL208, loc, message, line)
             return
         name, tail = arg.group(1), arg.group(2)
+        if tail.startswith("("):
+            params_body = _PARAMS_RE.match(tail)
+            if params_body is None:
+                self.report(
+                    FDL208,
+                    loc,
+                    f"#define {name}(...) needs parameter names and a closing ')', "
+                    f"as in #define {name}(a, b) value",
+                    line,
+                )
+                return
+            inside, body = params_body.groups()
+            params = tuple(p.strip() for p in inside.split(",")) if inside.strip() else ()
+            for param in params:
+                if not _IDENT_RE.match(param):
+                    what = (
+                        f"'{param}' is not a valid parameter name"
+                        if param
+                        else "a parameter is missing"
+                    )
+                    self.report(
+                        FDL208,
+                        loc,
+                        f"{what} in #define {name}(...) (parameters are names of letters, "
+                        "digits and _, separated by commas)",
+                        line,
+                    )
+                    return
+            for i, param in enumerate(params):
+                if param in params[:i]:
+                    self.report(
+                        FDL208, loc, f"parameter '{param}' appears twice in #define {name}", line
+                    )
+                    return
+            self.macros[name] = _Function.build(params, body.strip())
+            return
         if tail and not tail[0].isspace():
-            if tail[0] == "(":
-                message = f"macros take no arguments: #define {name}(...) is not supported"
-            else:
-                bad = name + tail.split()[0]
-                message = f"'{bad}' is not a valid macro name (use letters, digits and _)"
+            bad = name + tail.split()[0]
+            message = f"'{bad}' is not a valid macro name (use letters, digits and _)"
             self.report(FDL208, loc, message, line)
             return
         self.macros[name] = tail.strip()
-        self._compile_macros()
+
+    # ---------------------------------------------------------------- includes
 
     def include(
         self,
+        directive: _Directive,
         rest: str,
         rest_start: int,
-        line: str,
         loc: SourceLocation,
         base_dir: str,
-        chain: IncludeChain,
     ) -> bool:
-        """``#include "path"``: splice the file in, or report why not and go on without it."""
+        """``#include "path"`` or ``<path>``: splice the file in, or report why not."""
+        chain = directive.chain
+        line = directive.lines[0][1]
         arg = _INCLUDE_ARG_RE.match(rest)
-        if arg is None or not arg.group(1):
+        if arg is None or not (arg.group(1) or arg.group(2) or "").strip():
             self.report(
                 FDL208,
                 loc,
-                '#include needs a file path in double quotes, as in #include "common.fdl"',
+                "#include needs a file path in double quotes or angle brackets, as in "
+                '#include "common.fdl" or #include <common.fdl>',
                 line,
             )
             return False
-        path = _UNESCAPE_RE.sub(r"\1", arg.group(1))
-        # point at the quoted path: its opening quote is 0-based index rest_start+start(1)-1
-        col = rest_start + arg.start(1)
-        end_col = rest_start + arg.end(1) + 2
-        where = SourceLocation(loc.file, loc.line, col, loc.line, end_col, chain)
-        target = os.path.normpath(os.path.join(base_dir, path))
-        real = os.path.realpath(target)
-        try:
-            inside = os.path.commonpath([self.root, real]) == self.root
-        except ValueError:  # different drives
-            inside = False
-        if not inside:
-            self.report(
-                FDL206,
-                where,
-                f'cannot include "{path}": {real} is outside the project root {self.root} '
-                "(use --root to allow it)",
-                line,
-            )
+        quoted = arg.group(1) is not None
+        group = 1 if quoted else 2
+        if quoted:
+            path = _UNESCAPE_RE.sub(r"\1", arg.group(1))
+            shown = f'"{path}"'
+            folders = [base_dir, *(f for f in self.search if f != base_dir)]
+        else:
+            path = arg.group(2).strip()
+            shown = f"<{path}>"
+            folders = list(self.search)
+        # point at the path and its delimiters (the opening one is just before the group)
+        where, line = directive.locate(
+            rest_start + arg.start(group) - 1, rest_start + arg.end(group) + 1
+        )
+
+        target = real = ""
+        outside: str | None = None
+        found = False
+        for folder in folders:
+            target = os.path.normpath(os.path.join(folder, path))
+            real = os.path.realpath(target)
+            if not self.inside(real):
+                outside = outside or real
+                continue
+            if os.path.exists(target):
+                found = True
+                break
+            spelled = self.case_match(target)
+            if spelled is not None and self.inside(os.path.realpath(spelled)):
+                self.report(
+                    FDL209,
+                    where,
+                    f"no file is named {shown} exactly; using {self.display(spelled)} "
+                    "(file names are case-sensitive here: fix the #include or rename the file)",
+                    line,
+                    Severity.WARNING,
+                )
+                target, real, found = spelled, os.path.realpath(spelled), True
+                break
+        if not found:
+            self.not_found(shown, path, folders, outside, where, line)
             return False
         for index, (open_real, _) in enumerate(self.stack):
             if open_real == real:
-                names = [shown for _, shown in self.stack[index:]] + [self.display(target)]
+                names = [display for _, display in self.stack[index:]] + [self.display(target)]
                 self.report(FDL205, where, "include cycle: " + " includes ".join(names), line)
                 return False
-        if not os.path.exists(target):
-            self.report(
-                FDL204,
-                where,
-                f'cannot include "{path}": no such file (looked in {base_dir})',
-                line,
-            )
-            return False
-        shown = self.display(target)
+        display = self.display(target)
         inner_chain = (loc, *chain)
-        text, problem = _load(target, shown, self.max_size, where, line, inner_chain)
+        text, problem = _load(target, display, self.max_size, where, line, inner_chain)
         if problem is not None:
             self.diagnostics.append(problem)
             return False
         assert text is not None
-        self.run(text, shown, os.path.dirname(target), real, inner_chain)
+        self.run(text, display, os.path.dirname(target), real, inner_chain)
         return True
+
+    def not_found(
+        self,
+        shown: str,
+        path: str,
+        folders: list[str],
+        outside: str | None,
+        where: SourceLocation,
+        line: str,
+    ) -> None:
+        if outside is not None:
+            if len(self.roots) == 1:
+                allowed = f"the project root {self.root} (use --root to allow it)"
+            else:
+                others = ", ".join(self.roots[1:])
+                allowed = (
+                    f"the project root {self.root} and the include folders {others} "
+                    "(use --root or -I to allow it)"
+                )
+            self.report(
+                FDL206, where, f"cannot include {shown}: {outside} is outside {allowed}", line
+            )
+        elif not folders:
+            self.report(
+                FDL204,
+                where,
+                f"cannot include {shown}: there is no include folder to look in (add one "
+                f"with -I DIR, or an {DEFAULT_INCLUDE_FOLDER}/ folder beside "
+                f'{self.main_display}; "{path}" in double quotes is also looked for beside '
+                "the including file)",
+                line,
+            )
+        else:
+            self.report(
+                FDL204,
+                where,
+                f"cannot include {shown}: no such file (looked in {', '.join(folders)})",
+                line,
+            )
+
+    def inside(self, real: str) -> bool:
+        """Is the real path below ``--root`` or a folder of the search path?"""
+        for root in self.roots:
+            try:
+                if os.path.commonpath([root, real]) == root:
+                    return True
+            except ValueError:  # different drives
+                continue
+        return False
+
+    def case_match(self, target: str) -> str | None:
+        """The existing file whose path equals ``target`` but for letter case, if any.
+
+        Each missing part of the path is looked up case-insensitively in its folder (the
+        first in sorted order when several match), so ``Include/Inc.FDL`` finds
+        ``include/inc.fdl``: projects written on Windows spell names loosely.
+        """
+        drive, tail = os.path.splitdrive(target)
+        current = drive + os.sep
+        for part in tail.split(os.sep):
+            if not part:
+                continue
+            candidate = os.path.join(current, part)
+            if os.path.lexists(candidate):
+                current = candidate
+                continue
+            names = self.listing(current).get(part.lower())
+            if not names:
+                return None
+            current = os.path.join(current, names[0])
+        return current if os.path.exists(current) else None
+
+    def listing(self, folder: str) -> dict[str, list[str]]:
+        cached = self.listings.get(folder)
+        if cached is None:
+            cached = {}
+            try:
+                entries = sorted(os.listdir(folder))
+            except OSError:
+                entries = []
+            for entry in entries:
+                cached.setdefault(entry.lower(), []).append(entry)
+            self.listings[folder] = cached
+        return cached

@@ -413,7 +413,7 @@ def test_included_too_large_file_is_reported_at_the_include(tmp_path: Path) -> N
 
 
 def test_malformed_include(tmp_path: Path) -> None:
-    main = write(tmp_path / "main.fdl", "#include sub.fdl\n#include <sub.fdl>\n")
+    main = write(tmp_path / "main.fdl", "#include sub.fdl\n#include <sub.fdl\n")
     _, diagnostics = preprocess_file(main)
     assert codes(diagnostics) == ["FDL208", "FDL208"]
     assert "double quotes" in diagnostics[0].message
@@ -550,14 +550,14 @@ def test_second_else_is_unbalanced() -> None:
 
 
 def test_malformed_directives() -> None:
-    text = "#define\n#pragma once\n#define F(x) x\n#ifdef\n#endif\n#define 9 x\n# \n"
+    text = "#define\n#pragma once\n#define F(x y) x\n#ifdef\n#endif\n#define 9 x\n# \n"
     source, diagnostics = preprocess_text(text)
     assert source is not None
     assert codes(diagnostics) == ["FDL208"] * 6
     assert [d.loc.line for d in diagnostics] == [1, 2, 3, 4, 6, 7]
     assert "needs a name" in diagnostics[0].message
     assert "'#pragma'" in diagnostics[1].message
-    assert "no arguments" in diagnostics[2].message
+    assert "'x y' is not a valid parameter name" in diagnostics[2].message
     assert all(d.name == "directive.malformed" for d in diagnostics)
     assert all(d.source_line == text.split("\n")[d.loc.line - 1] for d in diagnostics)
 
