@@ -580,6 +580,30 @@ def _inner(opaque: list[Span], starts: list[int], start: int, end: int) -> list[
     return spans
 
 
+def _substituted_text(text: str, index: dict[str, int]) -> list[tuple[int, str | int]]:
+    """A string or remark of a function-like macro's value, cut at its parameters' uses.
+
+    EventStudio (unlike C) replaces parameters inside strings and remarks too: its
+    project template defines ``sequence "_m Handshake" { "_m Request" : "_s" -> "_d" }``
+    and calls it as ``M(Ping, Lima, Cusco)``. A parameter is replaced there where it stands
+    as a whole word; the argument goes in as written.
+    """
+    parts: list[tuple[int, str | int]] = []
+    last = 0
+    for match in _WORD_RE.finditer(text):
+        found = index.get(match.group())
+        at = match.start()
+        if found is None or (at and text[at - 1] in _WORD_CHARS):
+            continue
+        if at > last:
+            parts.append((1, text[last:at]))
+        parts.append((2, found))
+        last = match.end()
+    if last < len(text):
+        parts.append((1, text[last:]))
+    return parts
+
+
 @dataclass(frozen=True, slots=True)
 class _Function:
     """A function-like macro: its parameters and its value cut at each parameter's use.
@@ -613,7 +637,7 @@ class _Function:
             if start > last:
                 parts.append((0, body[last:start]))
             if end > start:
-                parts.append((1, body[start:end]))
+                parts.extend(_substituted_text(body[start:end], index))
             pos = end
         return cls(params, tuple(parts))
 

@@ -230,12 +230,13 @@ def test_statement_outside_a_feature() -> None:
 
 
 def test_unexpected_character() -> None:
-    result = parse(in_feature("    INVITE : A -> B ; BYE : A -> B"))
+    # (`;` was the stray character here until it became EventStudio's statement separator)
+    result = parse(in_feature("    INVITE : A -> B $ BYE : A -> B"))
     (diag,) = result.diagnostics
     assert (diag.code, diag.loc.line, diag.loc.col) == ("FDL102", 3, 21)
-    assert diag.message.endswith("found ';'")
+    assert diag.message.endswith("found '$'")
     assert caret_lines(diag.source_line or "", diag.loc.col) == [
-        "        INVITE : A -> B ; BYE : A -> B",
+        "        INVITE : A -> B $ BYE : A -> B",
         "                        ^",
     ]
 

@@ -239,12 +239,15 @@ def test_function_macro_with_nested_parentheses_and_strings_in_arguments() -> No
         "CALL( A , B , C ) CALL(X, Y, (* remark, with ) a comma *) Z)\n"
     )
     lines = out_lines(run(text))
+    # EventStudio replaces parameters inside strings and remarks too (see
+    # test_parameters_inside_strings_and_remarks_as_eventstudio_does)
     assert lines[1] == (
-        'INVITE(sdp=offer, h="a, (b")(x="from, to") : UE_A -> P(1, (2)) (* from calls to *)'
+        'INVITE(sdp=offer, h="a, (b")(x="UE_A, P(1, (2))") : UE_A -> P(1, (2)) '
+        "(* UE_A calls P(1, (2)) *)"
     )
     assert lines[2] == (
-        'C(x="from, to") : A -> B (* from calls to *) '
-        '(* remark, with ) a comma *) Z(x="from, to") : X -> Y (* from calls to *)'
+        'C(x="A, B") : A -> B (* A calls B *) '
+        '(* remark, with ) a comma *) Z(x="X, Y") : X -> Y (* X calls Y *)'
     )
 
 
@@ -269,7 +272,7 @@ def test_function_macro_name_without_parentheses_is_left_alone() -> None:
     assert out_lines(run(text))[2] == 'F F (* F(1) *) "F(2)" <1> empty empty'
 
 
-def test_parameters_are_replaced_as_whole_tokens_only_in_code() -> None:
+def test_parameters_are_replaced_as_whole_words() -> None:
     text = (
         '#define M(a, ID) a ab a_b ID Call-ID "a ID" (* a *) ID-x a\n'
         "M(one, two)\n"
@@ -277,7 +280,7 @@ def test_parameters_are_replaced_as_whole_tokens_only_in_code() -> None:
         "N(B)\n"
     )
     lines = out_lines(run(text))
-    assert lines[1] == 'one ab a_b two Call-ID "a ID" (* a *) two-x one'
+    assert lines[1] == 'one ab a_b two Call-ID "one two" (* one *) two-x one'
     assert lines[3] == "A -x B"  # the x of the lost-message arrow is not the parameter
 
 
@@ -377,7 +380,7 @@ def test_continued_define_keeps_later_line_numbers_exact() -> None:
     lines = out_lines(source)
     assert len(lines) == 7
     assert lines[:3] == ["", "", ""]  # the directive and its continued lines read as empty
-    assert lines[3] == "INVITE : A -> B (* a calls b *)"
+    assert lines[3] == "INVITE : A -> B (* A calls B *)"
     assert [o.line for o in source.origins] == [1, 2, 3, 4, 5, 6, 7]
     # the error after the macros is on the line the user wrote it on
     assert codes(diagnostics) == ["FDL208"]
@@ -592,7 +595,7 @@ def test_remarks_inside_a_skipped_branch_still_hide_directives() -> None:
     assert kept(run(text)) == ["after"]
 
 
-def test_remarks_in_macro_values_and_arguments_are_opaque() -> None:
+def test_remarks_in_macro_arguments_are_opaque() -> None:
     text = (
         "#define NOTE(a) Ping : a -> B % about a\n"
         "#define BAR(a) a |* a *| a\n"
@@ -600,8 +603,9 @@ def test_remarks_in_macro_values_and_arguments_are_opaque() -> None:
         "BAR(x) BAR(|* a, b *|)\n"
     )
     lines = out_lines(run(text))
-    assert lines[2] == "Ping : A -> B % about a"
-    assert lines[3] == "x |* a *| x |* a, b *| |* a *| |* a, b *|"
+    assert lines[2] == "Ping : A -> B % about A"  # a parameter in the value's remark
+    # an argument's remark goes in as it is: its words are not parameters
+    assert lines[3] == "x |* x *| x |* a, b *| |* |* a, b *| *| |* a, b *|"
 
 
 # --------------------------------------------------------------------------- many defines
@@ -707,3 +711,18 @@ def test_include_continued_onto_the_next_line_points_at_its_path(tmp_path: Path)
     diag = diagnostics[0]
     assert (diag.loc.line, diag.loc.col, diag.loc.end_col) == (4, 3, 13)
     assert diag.source_line == "  <nope.fdl>"
+
+
+def test_parameters_inside_strings_and_remarks_as_eventstudio_does() -> None:
+    """EventStudio 8 project template (messages.FDL): a macro's parameters are replaced
+    inside its strings and remarks, and `;` separates the statements it holds."""
+    text = (
+        '#define REQ_RSP(m, s, d) sequence "m Handshake" {; "m Request" : s -> d;\\\n'
+        '    |* m sent from s *|; "m Response" : d -> s; }\n'
+        "REQ_RSP(Ping, Lima, Cusco)\n"
+    )
+    lines = out_lines(run(text))
+    assert lines[2] == (
+        'sequence "Ping Handshake" {; "Ping Request" : Lima -> Cusco; '
+        '|* Ping sent from Lima *|; "Ping Response" : Cusco -> Lima; }'
+    )
