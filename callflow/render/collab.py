@@ -2,8 +2,12 @@
 
 A sequence diagram answers "in what order"; these answer "who talks to whom, how much".
 The collaboration diagram has one node per entity of a scenario, grouped in clusters by
-the architecture (system > subsystem > module), and one edge per communicating pair. The
-context diagram lifts that to systems over every scenario. Both are built as
+the architecture (system > subsystem > module > component), and one edge per
+communicating pair. The context diagram lifts that to systems over every scenario. Both
+take EventStudio's view settings (:mod:`callflow.render.views`): at an ``interactionLevel``
+every entity is folded into its group at that level (one node per group, traffic summed
+per pair of nodes), and an ``interfaceFilter`` (an object, type or group) keeps only the
+messages involving it, with its nodes highlighted. Both are built as
 :class:`graphviz.Digraph` objects (testable without ``dot``); :func:`render_graph` runs
 ``dot``.
 
@@ -22,6 +26,7 @@ from dataclasses import dataclass, field
 import graphviz
 
 from callflow import ir
+from callflow.render.views import level_owner, resolve_interface
 
 __all__ = [
     "GraphvizMissing",
@@ -41,7 +46,14 @@ _SYSTEM_FILL = "#eef3e6"
 _SYSTEM_LINE = "#7d9a55"
 _EDGE_COLOR = "#4d4d4d"
 _TEXT_COLOR = "#222222"
-_CLUSTER_FILL = {"system": "#f5f5f5", "subsystem": "#ebebeb", "module": "#e0e0e0"}
+_CLUSTER_FILL = {
+    "system": "#f5f5f5",
+    "subsystem": "#ebebeb",
+    "module": "#e0e0e0",
+    "component": "#d6d6d6",
+}
+_FOCUS_FILL = "#fde68a"
+_FOCUS_LINE = "#d97706"
 _CLUSTER_LINE = "#bdbdbd"
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_]")
@@ -120,11 +132,16 @@ class _Pair:
 
 
 def _tally(
-    messages: Iterable[ir.Message], node_of: dict[str, str], rank: dict[str, int]
+    messages: Iterable[ir.Message],
+    node_of: dict[str, str],
+    rank: dict[str, int],
+    skip_internal: bool = False,
 ) -> dict[tuple[str, str], _Pair]:
     """Messages per unordered node pair, one pass (a multicast counts once per receiver).
 
     ``node_of`` maps an entity name to its node; names it lacks are not counted.
+    ``skip_internal``: a message between two entities folded into one node is not counted
+    (a self message of an entity still is).
     """
     pairs: dict[tuple[str, str], _Pair] = {}
     for message in messages:
@@ -134,6 +151,8 @@ def _tally(
         for receiver_name in message.receivers:
             receiver = node_of.get(receiver_name.text)
             if receiver is None:
+                continue
+            if skip_internal and receiver == sender and receiver_name.text != message.sender.text:
                 continue
             forward = rank[sender] <= rank[receiver]
             key = (sender, receiver) if forward else (receiver, sender)
@@ -228,7 +247,8 @@ class _Cluster:
 
     group: ir.Group | None
     children: dict[str, _Cluster] = field(default_factory=dict)
-    entities: list[ir.Entity] = field(default_factory=list)
+    #: the nodes directly in it: entities, or at a level the groups folded into nodes
+    entities: list[ir.Entity | ir.Group] = field(default_factory=list)
 
 
 def _group_fill(group: ir.Group) -> str:
@@ -236,16 +256,45 @@ def _group_fill(group: ir.Group) -> str:
     return _color(color, _CLUSTER_FILL[group.level])
 
 
-def _entity_node(graph: graphviz.Digraph, entity: ir.Entity, node: str | None = None) -> None:
+def _focus_attrs(focus: bool) -> dict[str, str]:
+    """An interface filter's own nodes stand out (as the sequence view's focus box)."""
+    return {"fillcolor": _FOCUS_FILL, "color": _FOCUS_LINE, "penwidth": "1.5"} if focus else {}
+
+
+def _entity_node(
+    graph: graphviz.Digraph, entity: ir.Entity, node: str | None = None, focus: bool = False
+) -> None:
     role = entity.role
     tooltip = f"{entity.label} ({entity.name})" + (f", role {role}" if role else "")
+    attrs = {"fillcolor": _color(entity.attribute("color"), _NODE_FILL)}
+    if entity.dynamic:
+        attrs["style"] = "rounded,filled,dashed"
+    attrs.update(_focus_attrs(focus))
     graph.node(
         node or _node_id(entity.name),
         label=_dot_text(entity.label if entity.label.strip() else entity.name),
         tooltip=_dot_tooltip(tooltip),
-        fillcolor=_color(entity.attribute("color"), _NODE_FILL),
-        **({"style": "rounded,filled,dashed"} if entity.dynamic else {}),
+        **attrs,
     )
+
+
+def _group_node(
+    graph: graphviz.Digraph, group: ir.Group, node: str, members: Sequence[str], focus: bool
+) -> None:
+    """A group folded into one node (a level view): its label, its members in the tooltip."""
+    color = next((a.value for a in group.attributes if a.key == "color"), None)
+    attrs = {"fillcolor": _color(color, _SYSTEM_FILL), "color": _SYSTEM_LINE}
+    attrs.update(_focus_attrs(focus))
+    graph.node(
+        node,
+        label=_dot_text(group.label if group.label.strip() else group.name),
+        tooltip=_dot_tooltip(f"{group.level} {group.label} ({group.name}): " + ", ".join(members)),
+        **attrs,
+    )
+
+
+def _group_node_id(group: ir.Group) -> str:
+    return f"{group.level}_{_node_id(group.name)}"
 
 
 def _undeclared_node(graph: graphviz.Digraph, name: str, node: str | None = None) -> None:
@@ -260,9 +309,18 @@ def _undeclared_node(graph: graphviz.Digraph, name: str, node: str | None = None
     )
 
 
-def _emit_cluster(graph: graphviz.Digraph, cluster: _Cluster) -> None:
-    for entity in cluster.entities:
-        _entity_node(graph, entity)
+def _emit_cluster(
+    graph: graphviz.Digraph,
+    cluster: _Cluster,
+    focus: frozenset[str] = frozenset(),
+    members: dict[str, list[str]] | None = None,
+) -> None:
+    for item in cluster.entities:
+        if isinstance(item, ir.Group):
+            node = _group_node_id(item)
+            _group_node(graph, item, node, (members or {}).get(node, []), node in focus)
+        else:
+            _entity_node(graph, item, focus=_node_id(item.name) in focus)
     for child in cluster.children.values():
         group = child.group
         assert group is not None
@@ -279,7 +337,7 @@ def _emit_cluster(graph: graphviz.Digraph, cluster: _Cluster) -> None:
                 labeljust="l",
                 margin="10",
             )
-            _emit_cluster(sub, child)
+            _emit_cluster(sub, child, focus, members)
 
 
 def _edge_tooltip(labels: dict[str, str], pair: _Pair) -> str:
@@ -294,7 +352,50 @@ def _edge_tooltip(labels: dict[str, str], pair: _Pair) -> str:
     return "\n".join(lines)
 
 
-def collaboration_graph(flow: ir.Flow, scenario: ir.Scenario) -> graphviz.Digraph:
+def _interface_members(flow: ir.Flow, interface: str | None) -> frozenset[str] | None:
+    """The entities an interface filter keeps (None: no filter). A name that is no
+    object, type or group of the flow keeps that name alone (an undeclared entity)."""
+    if interface is None:
+        return None
+    chosen = resolve_interface(flow, interface)
+    return chosen.members if chosen is not None else frozenset({interface.strip()})
+
+
+def _touches(statement: ir.Statement, members: frozenset[str] | None) -> bool:
+    return members is None or any(n.text in members for n in statement.entity_names())
+
+
+def _above(chain: Sequence[ir.Group], level: str | None) -> tuple[ir.Group, ...]:
+    """The groups of an ancestor chain that stay clusters at a level (those above it)."""
+    if level is None:
+        return tuple(chain)
+    top = ir.GROUP_LEVELS.index(level)  # type: ignore[arg-type]
+    return tuple(g for g in chain if ir.GROUP_LEVELS.index(g.level) < top)
+
+
+def _view_title(base: str, level: str | None, label: str | None) -> str:
+    if level is not None:
+        base += f" ({level} level)"
+    if label is not None:
+        base += f", {label} interfaces"
+    return base
+
+
+def _filter_label(flow: ir.Flow, interface: str | None) -> str | None:
+    if interface is None:
+        return None
+    chosen = resolve_interface(flow, interface)
+    return chosen.label if chosen is not None else interface
+
+
+def collaboration_graph(
+    flow: ir.Flow,
+    scenario: ir.Scenario,
+    *,
+    level: str | None = None,
+    interface: str | None = None,
+    internal: str = "show",
+) -> graphviz.Digraph:
     """Who talks to whom in one scenario: entities in architecture clusters, pairs as edges.
 
     Nodes are the entities the scenario's statements name: declared ones in declaration
@@ -303,36 +404,61 @@ def collaboration_graph(flow: ir.Flow, scenario: ir.Scenario) -> graphviz.Digrap
     left-to-right layout "→" in its label points rightwards), ``dir=both`` when both
     directions carry messages; its label is the message count and its tooltip the
     distinct message names per direction.
+
+    ``level`` folds each entity into its group at that level (an entity with no group
+    there stays a node of its own); the groups above it stay clusters; messages between
+    entities of one node are a loop on it, or not counted with ``internal="hide"``.
+    ``interface`` (an object, type or group) keeps the messages involving it.
     """
     arch = flow.architecture
-    used = _scenario_participants(scenario)
+    members = _interface_members(flow, interface)
+    used: dict[str, None] = {}
+    for statement in scenario.statements():
+        if _touches(statement, members):
+            for name in statement.entity_names():
+                used.setdefault(name.text)
     declared = [e for e in arch.entities if e.name in used]
     declared_names = {e.name for e in arch.entities}
     undeclared = [name for name in used if name not in declared_names]
 
-    order = [e.name for e in declared] + undeclared
-    node_of = {name: _node_id(name) for name in order}
-    rank = {node_of[name]: i for i, name in enumerate(order)}
-    labels = {node_of[e.name]: e.label for e in declared}
-    labels.update({node_of[name]: name for name in undeclared})
-
-    title = f"{flow.display_title}: {scenario.name}"
-    graph = _base_graph("collaboration", title)
-
+    node_of: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    node_members: dict[str, list[str]] = {}
     root = _Cluster(None)
     for entity in declared:
+        owner = level_owner(arch, entity.name, level) if level is not None else None
+        node = _group_node_id(owner) if owner is not None else _node_id(entity.name)
+        node_of[entity.name] = node
+        node_members.setdefault(node, []).append(entity.label)
+        if node in labels:
+            continue
+        item: ir.Entity | ir.Group = owner if owner is not None else entity
+        labels[node] = item.label
         cluster = root
-        for group in reversed(arch.ancestors(entity.name)):
+        for group in reversed(_above(arch.ancestors(item.name), level)):
             child = cluster.children.get(group.name)
             if child is None:
                 child = cluster.children[group.name] = _Cluster(group)
             cluster = child
-        cluster.entities.append(entity)
-    _emit_cluster(graph, root)
+        cluster.entities.append(item)
+    for name in undeclared:
+        node_of[name] = _node_id(name)
+        labels.setdefault(_node_id(name), name)
+    rank: dict[str, int] = {}
+    for node in node_of.values():
+        rank.setdefault(node, len(rank))
+    focus = frozenset(node_of[m] for m in members or () if m in node_of)
+
+    title = _view_title(
+        f"{flow.display_title}: {scenario.name}", level, _filter_label(flow, interface)
+    )
+    graph = _base_graph("collaboration", title)
+    _emit_cluster(graph, root, focus, node_members)
     for name in undeclared:
         _undeclared_node(graph, name)
 
-    pairs = _tally(scenario.messages(), node_of, rank)
+    messages = [m for m in scenario.messages() if _touches(m, members)]
+    pairs = _tally(messages, node_of, rank, skip_internal=level is not None and internal == "hide")
     for pair in sorted(pairs.values(), key=lambda p: (rank[p.a], rank[p.b])):
         tooltip = _dot_tooltip(_edge_tooltip(labels, pair))
         graph.edge(
@@ -347,7 +473,13 @@ def collaboration_graph(flow: ir.Flow, scenario: ir.Scenario) -> graphviz.Digrap
     return graph
 
 
-def context_graph(flow: ir.Flow, scenarios: Sequence[ir.Scenario]) -> graphviz.Digraph:
+def context_graph(
+    flow: ir.Flow,
+    scenarios: Sequence[ir.Scenario],
+    *,
+    level: str | None = None,
+    interface: str | None = None,
+) -> graphviz.Digraph:
     """Which systems talk to each other, over every scenario.
 
     One node per ``system`` group (an entity outside every system is a node of its own),
@@ -355,10 +487,17 @@ def context_graph(flow: ir.Flow, scenarios: Sequence[ir.Scenario]) -> graphviz.D
     system is not drawn. Scenarios share their common parts, so counts are not summed:
     an edge's label is the count of its busiest scenario and its tooltip gives each
     scenario's count and the distinct message names.
+
+    ``level`` draws the groups of another level instead of the systems (EventStudio's
+    context diagram at an ``interactionLevel``); ``interface`` (an object, type or
+    group) keeps only the messages involving it, and only the nodes they reach and the
+    filter's own (highlighted).
     """
     arch = flow.architecture
+    tier = level or "system"
+    members = _interface_members(flow, interface)
     node_of: dict[str, str] = {}  # entity name -> node id
-    members: dict[str, list[str]] = {}  # node id -> entity labels
+    member_labels: dict[str, list[str]] = {}  # node id -> entity labels
     labels: dict[str, str] = {}  # node id -> display label
     kinds: dict[str, ir.Group | ir.Entity | None] = {}  # None: undeclared
     order: list[str] = []
@@ -367,24 +506,25 @@ def context_graph(flow: ir.Flow, scenarios: Sequence[ir.Scenario]) -> graphviz.D
         if node not in labels:
             labels[node] = label
             kinds[node] = kind
-            members[node] = []
+            member_labels[node] = []
             order.append(node)
 
     for entity in arch.entities:
-        system = next((g for g in arch.ancestors(entity.name) if g.level == "system"), None)
-        if system is not None:
-            node = f"system_{_node_id(system.name)}"
-            add_node(node, system.label, system)
+        owner = level_owner(arch, entity.name, tier)
+        if owner is not None:
+            node = _group_node_id(owner)
+            add_node(node, owner.label, owner)
         else:
             node = f"entity_{_node_id(entity.name)}"
             add_node(node, entity.label, entity)
         node_of[entity.name] = node
-        members[node].append(entity.label)
+        member_labels[node].append(entity.label)
     for group in arch.groups:
-        if group.level == "system":
-            add_node(f"system_{_node_id(group.name)}", group.label, group)
-    for scenario in scenarios:
-        for message in scenario.messages():
+        if group.level == tier:
+            add_node(_group_node_id(group), group.label, group)
+    kept = [[m for m in s.messages() if _touches(m, members)] for s in scenarios]
+    for messages in kept:
+        for message in messages:
             for name in (message.sender, *message.receivers):
                 if name.text not in node_of:
                     node = f"undeclared_{_node_id(name.text)}"
@@ -392,35 +532,42 @@ def context_graph(flow: ir.Flow, scenarios: Sequence[ir.Scenario]) -> graphviz.D
                     node_of[name.text] = node
     rank = {node: i for i, node in enumerate(order)}
 
-    graph = _base_graph("context", f"{flow.display_title}: context")
-    for node in order:
+    per_scenario: list[tuple[str, dict[tuple[str, str], _Pair]]] = []
+    for scenario, messages in zip(scenarios, kept, strict=True):
+        pairs = _tally(messages, node_of, rank)
+        per_scenario.append((scenario.name, {k: p for k, p in pairs.items() if k[0] != k[1]}))
+    keys = sorted(
+        {k for _, pairs in per_scenario for k in pairs}, key=lambda k: (rank[k[0]], rank[k[1]])
+    )
+    focus = frozenset(node_of[m] for m in members or () if m in node_of)
+    shown = order
+    if members is not None:  # a filtered context: the filter's nodes and their peers
+        reached = focus | {node for key in keys for node in key}
+        shown = [node for node in order if node in reached]
+
+    title = _view_title(f"{flow.display_title}: context", level, _filter_label(flow, interface))
+    graph = _base_graph("context", title)
+    for node in shown:
         kind = kinds[node]
         if isinstance(kind, ir.Group):
+            color = next((a.value for a in kind.attributes if a.key == "color"), None)
             graph.node(
                 node,
                 label=_dot_text(labels[node]),
-                tooltip=_dot_tooltip(f"system {labels[node]}: " + ", ".join(members[node])),
-                fillcolor=_color(
-                    next((a.value for a in kind.attributes if a.key == "color"), None),
-                    _SYSTEM_FILL,
+                tooltip=_dot_tooltip(
+                    f"{kind.level} {labels[node]}: " + ", ".join(member_labels[node])
                 ),
-                color=_SYSTEM_LINE,
+                fillcolor=_FOCUS_FILL if node in focus else _color(color, _SYSTEM_FILL),
+                color=_FOCUS_LINE if node in focus else _SYSTEM_LINE,
                 penwidth="1.5",
                 fontsize="12",
                 margin="0.25,0.12",
             )
         elif isinstance(kind, ir.Entity):
-            _entity_node(graph, kind, node)
+            _entity_node(graph, kind, node, focus=node in focus)
         else:
             _undeclared_node(graph, labels[node], node)
 
-    per_scenario: list[tuple[str, dict[tuple[str, str], _Pair]]] = []
-    for scenario in scenarios:
-        pairs = _tally(scenario.messages(), node_of, rank)
-        per_scenario.append((scenario.name, {k: p for k, p in pairs.items() if k[0] != k[1]}))
-    keys = sorted(
-        {k for _, pairs in per_scenario for k in pairs}, key=lambda k: (rank[k[0]], rank[k[1]])
-    )
     for key in keys:
         seen = [(name, pairs[key]) for name, pairs in per_scenario if key in pairs]
         busiest = max(seen, key=lambda item: item[1].total)[1]  # first of equals: stable
