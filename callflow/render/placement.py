@@ -14,8 +14,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 from callflow import ir
+from callflow.render.styles import Look, StyleBook, safe_link
 
 DEFAULT_WRAP = 48
+
+#: ``Row.columns`` entries for EventStudio's environment edges (``env_l`` / ``env_r``):
+#: the left and right edge of the diagram, not columns
+ENV_LEFT = -1
+ENV_RIGHT = -2
+ENV_COLUMNS = {"env_l": ENV_LEFT, "env_r": ENV_RIGHT}
 
 RowKind = Literal[
     "feature",
@@ -39,6 +46,10 @@ RowKind = Literal[
     "stop-mixing",
     "group-start",
     "group-end",
+    "timer-periodic",
+    "pause",
+    "block-remark",
+    "chain",
 ]
 
 
@@ -54,6 +65,13 @@ class Column:
     undeclared: bool = False
     highlighted: bool = False  # the entity whose interface view this is
     color: str | None = None
+    #: EventStudio's ``separator``: an empty column (no box, no lifeline)
+    separator: bool = False
+    #: a separator's group (header cells follow it)
+    parent: str | None = None
+    #: the other entities sharing this column's axis (``dynamic: A | B``)
+    aliases: tuple[str, ...] = ()
+    look: Look | None = None  # the entity's (or its default) style
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +83,7 @@ class HeaderCell:
     last: int
     name: str | None = None  # None: no group at this level above these columns
     color: str | None = None
+    look: Look | None = None  # the group's (or its level's default) style
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +93,17 @@ class HeaderRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Tag:
+    """A tagged arrow end (``"Lima"-"5060"``): the text and its style."""
+
+    text: str
+    look: Look | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Row:
-    """One logical row. ``columns`` are the lifelines it touches (sender first)."""
+    """One logical row. ``columns`` are the lifelines it touches (sender first);
+    ``ENV_LEFT`` / ``ENV_RIGHT`` stand for the diagram's edges."""
 
     kind: RowKind
     text: str
@@ -89,6 +117,17 @@ class Row:
     lost: bool = False
     depth: int = 0  # sequence-group nesting depth
     line: int = 0  # source line (stable ids, debugging)
+    #: messages: "normal", "bold", "bidirectional" or "bold-bidirectional"
+    arrow: str = "normal"
+    call_kind: str = "message"  # "message", "invoke" or "return"
+    sender_tag: Tag | None = None
+    receiver_tags: tuple[Tag | None, ...] = ()  # one per receiver
+    look: Look | None = None  # the statement's style
+    remark_look: Look | None = None  # default_remark_style
+    link: str | None = None  # a safe link (styles.safe_link)
+    show_number: bool = True  # a theme may turn message numbers off for a feature
+    group_kind: str = "sequence"  # group-start rows: sequence, preconditions, loop
+    hops: tuple[Row, ...] = ()  # a chain row's messages, in order, on one line
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,27 +147,26 @@ class Placement:
 
     @property
     def message_rows(self) -> tuple[Row, ...]:
-        return tuple(r for r in self.rows if r.kind == "message")
+        """Every message row in order, a chain's hops included."""
+        out: list[Row] = []
+        for row in self.rows:
+            if row.kind == "message":
+                out.append(row)
+            elif row.kind == "chain":
+                out.extend(row.hops)
+        return tuple(out)
 
 
 # ----------------------------------------------------------------------------- columns
 
 
 def _columns(flow: ir.Flow, scenarios: Sequence[ir.Scenario], focus: str | None) -> list[Column]:
-    """Declared entities in declaration order, then undeclared names in order of use."""
-    columns = [
-        Column(
-            index=i,
-            name=e.name,
-            label=e.label,
-            role=e.role,
-            dynamic=e.dynamic,
-            highlighted=e.name == focus,
-            color=e.attribute("color"),
-        )
-        for i, e in enumerate(flow.architecture.entities)
-    ]
-    known = {c.name for c in columns}
+    """Declared entities (and separators) in declaration order, then undeclared names in
+    order of use. ``env_l`` / ``env_r`` and group names (module-level actions) are not
+    columns."""
+    columns = _declared_columns(flow, focus)
+    known = {name for c in columns for name in (c.name, *c.aliases)}
+    known |= ENV_COLUMNS.keys() | _groups_with_entities(flow.architecture)
     for scenario in scenarios:
         for statement in scenario.statements():
             for name in statement.entity_names():
@@ -146,33 +184,224 @@ def _columns(flow: ir.Flow, scenarios: Sequence[ir.Scenario], focus: str | None)
     return columns
 
 
+def _declared_columns(flow: ir.Flow, focus: str | None) -> list[Column]:
+    """The declared columns: one per entity, except that the entities of a shared axis
+    (``dynamic: A | B``) are one column labelled ``A | B``; separators where declared."""
+    arch = flow.architecture
+    book = StyleBook(flow)
+    shared: dict[str, list[ir.Entity]] = {}
+    for entity in arch.entities:
+        if entity.axis is not None:
+            shared.setdefault(entity.axis, []).append(entity)
+    heads = {e.name for e in arch.entities if e.axis is None}
+    columns: list[Column] = []
+
+    def separators(position: int) -> None:
+        for separator in arch.separators:
+            if separator.position == position:
+                columns.append(
+                    Column(len(columns), "", "", separator=True, parent=separator.parent)
+                )
+
+    for position, entity in enumerate(arch.entities):
+        separators(position)
+        if entity.axis is not None and entity.axis in heads:
+            continue  # drawn on its axis's column
+        others = shared.get(entity.name, [])
+        aliases = tuple(e.name for e in others)
+        columns.append(
+            Column(
+                index=len(columns),
+                name=entity.name,
+                label=" | ".join([entity.label, *(e.label for e in others)]),
+                role=entity.role,
+                dynamic=entity.dynamic,
+                highlighted=focus is not None and focus in (entity.name, *aliases),
+                color=entity.attribute("color"),
+                aliases=aliases,
+                look=book.look(entity.style, f"default_{entity.kind}_style") if book else None,
+            )
+        )
+    separators(len(arch.entities))
+    return columns
+
+
+def _groups_with_entities(arch: ir.Architecture) -> set[str]:
+    """Groups with an entity below them: a statement naming one spans its columns."""
+    return {g.name for e in arch.entities for g in arch.ancestors(e.name)}
+
+
+def column_index(columns: Sequence[Column]) -> dict[str, int]:
+    """Entity name -> column index (every name of a shared axis; no separators)."""
+    index: dict[str, int] = {}
+    for column in columns:
+        if column.separator:
+            continue
+        index[column.name] = column.index
+        for alias in column.aliases:
+            index[alias] = column.index
+    return index
+
+
+def _column_ancestors(arch: ir.Architecture, column: Column) -> tuple[ir.Group, ...]:
+    """The groups above a column: a separator's are its parent and the parent's."""
+    if not column.separator:
+        return arch.ancestors(column.name)
+    group = arch.group(column.parent) if column.parent is not None else None
+    return (group, *arch.ancestors(group.name)) if group is not None else ()
+
+
 def _header_rows(flow: ir.Flow, columns: Sequence[Column]) -> tuple[HeaderRow, ...]:
     """One row per grouping level in use; adjacent columns under one group share a cell."""
     arch = flow.architecture
+    book = StyleBook(flow)
     levels = [lv for lv in ir.GROUP_LEVELS if any(g.level == lv for g in arch.groups)]
     rows: list[HeaderRow] = []
     for level in levels:
         owners: list[ir.Group | None] = []
         for column in columns:
-            owner = next((g for g in arch.ancestors(column.name) if g.level == level), None)
+            owner = next((g for g in _column_ancestors(arch, column) if g.level == level), None)
             owners.append(owner)
         cells: list[HeaderCell] = []
         for index, owner in enumerate(owners):
             if cells and owner is not None and cells[-1].name == owner.name:
                 previous = cells[-1]
                 cells[-1] = HeaderCell(
-                    previous.label, previous.first, index, owner.name, previous.color
+                    previous.label, previous.first, index, owner.name, previous.color, previous.look
                 )
             elif owner is None:
                 cells.append(HeaderCell("", index, index))
             else:
                 color = next((a.value for a in owner.attributes if a.key == "color"), None)
-                cells.append(HeaderCell(owner.label, index, index, owner.name, color))
+                look = book.look(owner.style, f"default_{owner.level}_style") if book else None
+                cells.append(HeaderCell(owner.label, index, index, owner.name, color, look))
         rows.append(HeaderRow(level, tuple(cells)))
     return tuple(rows)
 
 
 # ----------------------------------------------------------------------------- rows
+
+
+#: EventStudio's default style for each statement kind (used when a statement has none)
+_DEFAULT_STYLES: dict[type[ir.Statement], tuple[str, ...]] = {
+    ir.Create: ("default_create_style",),
+    ir.Delete: ("default_delete_style",),
+    ir.Remark: ("default_remark_style",),
+    ir.BlockRemark: ("default_block_remark_style",),
+    ir.TimerStart: ("default_timer_style",),
+    ir.TimerStop: ("default_timer_style",),
+    ir.TimerTimeout: ("default_timer_style",),
+    ir.StateChange: ("default_state_style",),
+    ir.Action: ("default_action_style",),
+    ir.BeginAction: ("default_continuous_action_style",),
+    ir.EndAction: ("default_continuous_action_style",),
+    ir.ResourceAllocate: ("default_allocate_style",),
+    ir.ResourceFree: ("default_free_style",),
+    ir.Heading: ("default_heading_style",),
+}
+
+
+def _message_defaults(message: ir.Message) -> tuple[str, ...]:
+    if message.call_kind == "invoke":
+        return ("default_invokes_style",)
+    if message.call_kind == "return":
+        return ("default_returns_style",)
+    if message.is_multicast:
+        return ("default_multicast_style", "default_message_style")
+    return ("default_message_style",)
+
+
+def _unnumbered_features(flow: ir.Flow, book: StyleBook) -> set[ir.SourceLocation]:
+    """Features whose theme says ``assignSequenceNumbersInSequenceDiagrams = "false"``."""
+    found: set[ir.SourceLocation] = set()
+
+    def visit(items: tuple[ir.Feature | ir.FileCase, ...]) -> None:
+        for item in items:
+            if isinstance(item, ir.Feature):
+                theme = book.theme(item.theme)
+                key = "assignSequenceNumbersInSequenceDiagrams"
+                value = theme.attribute(key) if theme is not None else None
+                if value is not None and value.strip().lower() == "false":
+                    found.add(item.loc)
+            else:
+                for leg in item.legs:
+                    visit(leg.body)
+
+    visit(flow.body)
+    return found
+
+
+class _RowExtras:
+    """What rows need beyond the column map: styles, group spans, environment edges,
+    the messages a theme leaves unnumbered."""
+
+    def __init__(
+        self, flow: ir.Flow, columns: Sequence[Column], col: dict[str, int], scenario: ir.Scenario
+    ) -> None:
+        self.book = StyleBook(flow)
+        self.col = col
+        arch = flow.architecture
+        self.groups: dict[str, tuple[int, ...]] = {}
+        for group in arch.groups:
+            below = sorted(
+                {
+                    col[e.name]
+                    for e in arch.entities
+                    if e.name in col and any(g.name == group.name for g in arch.ancestors(e.name))
+                }
+            )
+            if below:
+                self.groups[group.name] = tuple(below)
+        self.unnumbered: set[int] = set()
+        unnumbered = _unnumbered_features(flow, self.book) if self.book.themes else set()
+        for feature in scenario.features:
+            if feature.loc in unnumbered:
+                self.unnumbered.update(
+                    id(s) for s in ir.walk_statements(feature.body) if isinstance(s, ir.Message)
+                )
+
+    def columns_of(self, name: ir.Name) -> tuple[int, ...]:
+        """The columns a name stands for: its own, an environment edge, or every column
+        of a group (EventStudio's module-level actions)."""
+        text = name.text
+        if text in self.col:
+            return (self.col[text],)
+        if text in ENV_COLUMNS:
+            return (ENV_COLUMNS[text],)
+        return self.groups[text]
+
+    def column_of(self, name: ir.Name) -> int:
+        """One column for an arrow end (a group: its first column)."""
+        return self.columns_of(name)[0]
+
+    def spanned(self, names: Sequence[ir.Name]) -> tuple[int, ...]:
+        """The columns of a (joint) statement, the first name's first."""
+        out: list[int] = []
+        for name in names:
+            for index in self.columns_of(name):
+                if index not in out:
+                    out.append(index)
+        return tuple(out)
+
+    def look(self, statement: ir.Statement) -> Look | None:
+        if not self.book:
+            return None
+        if isinstance(statement, ir.Message):
+            defaults = _message_defaults(statement)
+        else:
+            defaults = _DEFAULT_STYLES.get(type(statement), ())
+        return self.book.look(statement.style, *defaults)
+
+    def remark_look(self, statement: ir.Statement) -> Look | None:
+        if not self.book or statement.remark is None:
+            return None
+        return self.book.look(None, "default_remark_style")
+
+    def tag(self, text: str | None) -> Tag | None:
+        if text is None:
+            return None
+        look = self.book.look(f"{text}_tag_style", "default_tag_style") if self.book else None
+        return Tag(text, look)
 
 
 def param_text(param: ir.Param) -> str | None:
@@ -189,12 +418,37 @@ def param_text(param: ir.Param) -> str | None:
     return f"{param.key}: {param.value}"
 
 
+_TOOLTIP_ARROWS = {
+    "normal": " -> ",
+    "bold": " => ",
+    "bidirectional": " <-> ",
+    "bold-bidirectional": " <=> ",
+}
+
+
 def message_tooltip(number: int, message: ir.Message, resolved: ir.ResolvedMessage) -> str:
-    """The full header list, written and inherited, for the hover tooltip."""
-    arrow = " -x " if message.lost else " -> "
-    head = f"{number}. {message.name}  {message.sender.text}{arrow}"
+    """The full header list, written and inherited, for the hover tooltip (and how the
+    arrow is drawn, when that is not a plain arrow)."""
+    arrow = " -x " if message.lost else _TOOLTIP_ARROWS.get(message.arrow, " -> ")
+    name = " ".join(message.name.split("\n"))
+    head = f"{number}. {name}  {message.sender.text}{arrow}"
     head += ", ".join(r.text for r in message.receivers)
     lines = [head]
+    if message.call_kind == "invoke":
+        lines.append("Method call (invokes)")
+    elif message.call_kind == "return":
+        lines.append("Return of a method call (returns)")
+    if message.arrow == "bold":
+        lines.append("Bold arrow")
+    elif message.arrow in ir.BIDIRECTIONAL:
+        lines.append("Both ways" + (", bold arrow" if message.arrow.startswith("bold") else ""))
+    if message.sender_tag is not None:
+        lines.append(f"Tag at {message.sender.text}: {message.sender_tag}")
+    for receiver, tag in zip(message.receivers, message.receiver_tags, strict=False):
+        if tag is not None:
+            lines.append(f"Tag at {receiver.text}: {tag}")
+    if message.is_multicast:
+        lines.append("Multicast to " + ", ".join(r.text for r in message.receivers))
     if resolved.call is not None:
         lines.append(f"Call-ID: {resolved.call}")
     for header in resolved.headers:
@@ -214,67 +468,202 @@ def message_tooltip(number: int, message: ir.Message, resolved: ir.ResolvedMessa
     return "\n".join(lines)
 
 
+@dataclass(frozen=True, slots=True)
+class _GroupMark:
+    """Where a (non-chain) group opens or closes in :func:`_walk`'s sequence."""
+
+    group: ir.Sequence
+    start: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Chain:
+    """Consecutive messages of a ``chain { }``: drawn on one row."""
+
+    messages: tuple[ir.Message, ...]
+    remark: str | None  # the chain's own remark (on its first row)
+    loc: ir.SourceLocation
+
+
+Walked = ir.Statement | _GroupMark | _Chain
+
+
+def _message_row(
+    statement: ir.Message,
+    extras: _RowExtras,
+    depth: int,
+    numbers: dict[int, tuple[int, ir.ResolvedMessage]],
+) -> Row:
+    number, resolved = numbers[id(statement)]
+    params = tuple(t for t in (param_text(p) for p in statement.params) if t)
+    return Row(
+        "message",
+        statement.name,
+        (
+            extras.column_of(statement.sender),
+            *(extras.column_of(r) for r in statement.receivers),
+        ),
+        statement.remark,
+        number=number,
+        params=params,
+        tooltip=message_tooltip(number, statement, resolved),
+        call=resolved.call,
+        response=statement.code is not None,
+        lost=statement.lost,
+        depth=depth,
+        line=statement.loc.line,
+        arrow=statement.arrow,
+        call_kind=statement.call_kind,
+        sender_tag=extras.tag(statement.sender_tag),
+        receiver_tags=tuple(extras.tag(t) for t in statement.receiver_tags),
+        look=extras.look(statement),
+        remark_look=extras.remark_look(statement),
+        link=safe_link(statement.link),
+        show_number=id(statement) not in extras.unnumbered,
+    )
+
+
 def _statement_row(
-    statement: ir.Statement,
+    statement: Walked,
     col: dict[str, int],
     labels: dict[str, str],
     depth: int,
     numbers: dict[int, tuple[int, ir.ResolvedMessage]],
+    extras: _RowExtras,
 ) -> Row | None:
+    if isinstance(statement, _GroupMark):
+        group = statement.group
+        if not statement.start:
+            return Row("group-end", "", depth=depth, group_kind=group.kind)
+        look = extras.look(group)
+        return Row(
+            "group-start",
+            f"loop: {group.name}" if group.kind == "loop" else group.name,
+            (),
+            group.remark,
+            depth=depth,
+            line=group.loc.line,
+            look=look,
+            remark_look=extras.remark_look(group),
+            link=safe_link(group.link),
+            group_kind=group.kind,
+        )
+    if isinstance(statement, _Chain):
+        hops = tuple(_message_row(m, extras, depth, numbers) for m in statement.messages)
+        remarks = [r for r in (statement.remark, *(h.remark for h in hops)) if r]
+        columns: list[int] = []
+        for hop in hops:
+            columns.extend(c for c in hop.columns if c not in columns)
+        return Row(
+            "chain",
+            "",
+            tuple(columns),
+            " ".join(remarks) if remarks else None,
+            depth=depth,
+            line=statement.loc.line,
+            remark_look=extras.book.look(None, "default_remark_style") if remarks else None,
+            hops=hops,
+        )
     remark, line = statement.remark, statement.loc.line
+    look = extras.look(statement)
+    remark_look = extras.remark_look(statement)
+    link = safe_link(statement.link)
 
-    def one(kind: RowKind, entity: ir.Name, text: str) -> Row:
-        return Row(kind, text, (col[entity.text],), remark, depth=depth, line=line)
+    def one(kind: RowKind, names: Sequence[ir.Name], text: str) -> Row:
+        return Row(
+            kind,
+            text,
+            extras.spanned(names),
+            remark,
+            depth=depth,
+            line=line,
+            look=look,
+            remark_look=remark_look,
+            link=link,
+        )
 
     match statement:
         case ir.Message():
-            number, resolved = numbers[id(statement)]
-            params = tuple(t for t in (param_text(p) for p in statement.params) if t)
-            return Row(
-                "message",
-                statement.name,
-                (col[statement.sender.text], *(col[r.text] for r in statement.receivers)),
-                remark,
-                number=number,
-                params=params,
-                tooltip=message_tooltip(number, statement, resolved),
-                call=resolved.call,
-                response=statement.code is not None,
-                lost=statement.lost,
-                depth=depth,
-                line=line,
-            )
+            return _message_row(statement, extras, depth, numbers)
         case ir.Action():
-            return one("action", statement.entity, statement.text)
+            return one("action", statement.entity_names(), statement.text)
         case ir.BeginAction():
-            return one("begin", statement.entity, statement.text)
+            return one("begin", statement.entity_names(), statement.text)
         case ir.EndAction():
-            return one("end", statement.entity, statement.text)
+            return one("end", statement.entity_names(), statement.text)
         case ir.StateChange():
-            return one("state", statement.entity, statement.state)
+            return one("state", statement.entity_names(), statement.state)
         case ir.TimerStart():
             text = statement.timer.text
             if statement.duration_text:
                 text += f" {statement.duration_text}"
-            return one("timer-start", statement.entity, text)
+            kind: RowKind = "timer-periodic" if statement.periodic else "timer-start"
+            return one(kind, (statement.entity,), text)
         case ir.TimerStop():
-            return one("timer-stop", statement.entity, statement.timer.text)
+            return one("timer-stop", (statement.entity,), statement.timer.text)
         case ir.TimerTimeout():
-            return one("timeout", statement.entity, statement.timer.text)
+            return one("timeout", (statement.entity,), statement.timer.text)
         case ir.ResourceAllocate():
-            return one("allocate", statement.entity, statement.resource)
+            return one("allocate", statement.entity_names(), statement.resource)
         case ir.ResourceFree():
-            return one("free", statement.entity, statement.resource)
+            return one("free", statement.entity_names(), statement.resource)
         case ir.Create():
-            cols = (col[statement.creator.text], col[statement.created.text])
-            return Row("create", statement.created.text, cols, remark, depth=depth, line=line)
+            cols = (extras.column_of(statement.creator), extras.column_of(statement.created))
+            params = tuple(t for t in (param_text(p) for p in statement.params) if t)
+            return Row(
+                "create",
+                statement.created.text,
+                cols,
+                remark,
+                params=params,
+                depth=depth,
+                line=line,
+                look=look,
+                remark_look=remark_look,
+                link=link,
+            )
         case ir.Delete():
-            cols = (col[statement.deleter.text], col[statement.deleted.text])
-            return Row("delete", statement.deleted.text, cols, remark, depth=depth, line=line)
+            cols = (extras.column_of(statement.deleter), extras.column_of(statement.deleted))
+            return Row(
+                "delete",
+                statement.deleted.text,
+                cols,
+                remark,
+                depth=depth,
+                line=line,
+                look=look,
+                remark_look=remark_look,
+                link=link,
+            )
         case ir.Heading():
-            return Row("heading", statement.text, (), remark, depth=depth, line=line)
+            return Row(
+                "heading", statement.text, (), remark, depth=depth, line=line, look=look, link=link
+            )
         case ir.Remark():
-            return Row("remark", statement.text, (), statement.remark, depth=depth, line=line)
+            return Row(
+                "remark",
+                statement.text,
+                (),
+                statement.remark,
+                depth=depth,
+                line=line,
+                remark_look=look,
+                link=link,
+            )
+        case ir.BlockRemark():
+            return Row(
+                "block-remark",
+                statement.text,
+                (),
+                remark,
+                depth=depth,
+                line=line,
+                look=look,
+                remark_look=remark_look,
+                link=link,
+            )
+        case ir.Pause():
+            return Row("pause", "", (), remark, depth=depth, line=line, remark_look=remark_look)
         case ir.MediaStart():
             codec = statement.attribute("codec", "PCMU")
             ptime = statement.attribute("ptime", "20ms")
@@ -289,26 +678,52 @@ def _statement_row(
             text = "mixes " + ", ".join(labels[p.text] for p in statement.parties)
             return Row("mix", text, cols, remark, depth=depth, line=line)
         case ir.StopMixing():
-            return one("stop-mixing", statement.mixer, "stops mixing")
+            return one("stop-mixing", (statement.mixer,), "stops mixing")
     return None
 
 
-def _walk(body: Sequence[ir.Statement], depth: int = 0) -> Iterator[tuple[ir.Statement | str, int]]:
-    """Statements with their group depth; groups open and close with marker strings."""
+def _walk(body: Sequence[ir.Statement], depth: int = 0) -> Iterator[tuple[Walked, int]]:
+    """Statements with their group depth; groups open and close with marks, and the
+    consecutive messages of a chain come as one :class:`_Chain`."""
     for statement in body:
-        if isinstance(statement, ir.Sequence):
-            yield (f"start:{statement.name}", depth)
-            yield from _walk(statement.body, depth + 1)
-            yield ("end", depth)
-        else:
+        if not isinstance(statement, ir.Sequence):
             yield statement, depth
+        elif statement.kind == "chain":
+            yield from _walk_chain(statement, depth)
+        else:
+            yield _GroupMark(statement, True), depth
+            yield from _walk(statement.body, depth + 1)
+            yield _GroupMark(statement, False), depth
+
+
+def _walk_chain(chain: ir.Sequence, depth: int) -> Iterator[tuple[Walked, int]]:
+    """A chain's messages on one row (its remark on the first); anything else in it on
+    rows of its own."""
+    remark = chain.remark
+    run: list[ir.Message] = []
+    for statement in chain.body:
+        if isinstance(statement, ir.Message):
+            run.append(statement)
+            continue
+        if run:
+            yield _Chain(tuple(run), remark, run[0].loc), depth
+            run, remark = [], None
+        yield from _walk((statement,), depth)
+    if run:
+        yield _Chain(tuple(run), remark, run[0].loc), depth
 
 
 def _involves(row: Row, focus: int) -> bool:
-    if row.kind in ("heading", "remark", "group-start", "group-end", "feature"):
+    if row.kind in (
+        "heading",
+        "remark",
+        "group-start",
+        "group-end",
+        "feature",
+        "pause",
+        "block-remark",
+    ):
         return True
-    if row.kind in ("mix",):
-        return focus in row.columns
     return focus in row.columns
 
 
@@ -329,24 +744,19 @@ def place(
     undeclared names any of them uses), so diagrams of one flow line up.
     """
     columns = _columns(flow, all_scenarios or (scenario,), entity)
-    col = {c.name: c.index for c in columns}
+    col = column_index(columns)
     labels = {c.name: c.label for c in columns}
     focus = col.get(entity) if entity is not None else None
     numbers = {
         id(m): (i + 1, resolved)
         for i, (m, resolved) in enumerate(zip(scenario.messages(), scenario.resolved, strict=True))
     }
+    extras = _RowExtras(flow, columns, col, scenario)
     rows: list[Row] = []
     for feature in scenario.features:
         feature_rows: list[Row] = []
         for item, depth in _walk(feature.body):
-            if isinstance(item, str):
-                if item == "end":
-                    feature_rows.append(Row("group-end", "", depth=depth))
-                else:
-                    feature_rows.append(Row("group-start", item[6:], depth=depth))
-                continue
-            row = _statement_row(item, col, labels, depth, numbers)
+            row = _statement_row(item, col, labels, depth, numbers, extras)
             if row is not None and (focus is None or _involves(row, focus)):
                 feature_rows.append(row)
         if focus is not None:

@@ -13,18 +13,21 @@ from typing import Literal
 
 import jinja2
 
-from callflow.render.geometry import Group, Item, Layout, Page
+from callflow.render.geometry import Anchor, Group, Item, Layout, Page
 
 Part = Literal["page", "header", "body"]
 
 
 class _GroupEnd:
-    """Marks where a group's primitives end in :func:`flatten`'s sequence."""
+    """Marks where a group's (or a link's) primitives end in :func:`flatten`'s sequence."""
 
-    kind = "end"
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
 
 
-_GROUP_END = _GroupEnd()
+_GROUP_END = _GroupEnd("end")
+_LINKED_GROUP_END = _GroupEnd("end-linked")  # </a></g>
+_ANCHOR_END = _GroupEnd("end-anchor")  # </a>
 
 
 def flatten(items: Iterable[Item]) -> Iterator[Item | _GroupEnd]:
@@ -34,7 +37,10 @@ def flatten(items: Iterable[Item]) -> Iterator[Item | _GroupEnd]:
         yield item
         if isinstance(item, Group):
             yield from item.items
-            yield _GROUP_END
+            yield _LINKED_GROUP_END if item.href is not None else _GROUP_END
+        elif isinstance(item, Anchor):
+            yield from item.items
+            yield _ANCHOR_END
 
 
 @cache
@@ -51,12 +57,17 @@ def environment() -> jinja2.Environment:
 
 
 @cache
-def stylesheet() -> str:
-    """The diagram CSS (embedded in every SVG so each file stands alone)."""
+def stylesheet(extra: bool = False) -> str:
+    """The diagram CSS (embedded in every SVG so each file stands alone); ``extra`` adds
+    the EventStudio constructs' rules (only a diagram that draws one of them has them)."""
     loader = environment().loader
     assert loader is not None
-    source, _, _ = loader.get_source(environment(), "sequence.css")
-    return " ".join(line.strip() for line in source.splitlines() if line.strip())
+    names = ("sequence.css", "sequence-eventstudio.css") if extra else ("sequence.css",)
+    lines: list[str] = []
+    for name in names:
+        source, _, _ = loader.get_source(environment(), name)
+        lines.extend(line.strip() for line in source.splitlines() if line.strip())
+    return " ".join(lines)
 
 
 def render_page(layout: Layout, page: Page, part: Part = "page") -> str:
@@ -68,7 +79,8 @@ def render_page(layout: Layout, page: Page, part: Part = "page") -> str:
         title=layout.title,
         description=layout.description,
         theme=layout.theme,
-        css=stylesheet(),
+        css=stylesheet(layout.extra_css),
+        markers=layout.markers,
         flatten=flatten,
     )
     return text.lstrip()
