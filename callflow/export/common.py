@@ -7,6 +7,7 @@ participants, the parameter wrapping and the option defaults are the same for bo
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from callflow import ir
@@ -24,23 +25,71 @@ class Participant:
     color: str | None
 
 
+#: how the exports name EventStudio's environment edges when they draw them as lifelines
+EDGE_LABELS = {"env_l": "environment", "env_r": "environment"}
+
+
+_NOT_ID = re.compile(r"[^A-Za-z0-9_]")
+
+
+def safe_alias(name: str) -> str:
+    """An identifier both formats accept for a name (EventStudio names may be quoted
+    strings with spaces or any character): other characters become ``_``."""
+    alias = _NOT_ID.sub("_", name)
+    return alias if alias and not alias[0].isdigit() else f"p_{alias}"
+
+
+def group_entities(arch: ir.Architecture) -> dict[str, tuple[str, ...]]:
+    """Each group with an entity below it (at any depth): its entities, in order."""
+    members: dict[str, list[str]] = {}
+    for entity in arch.entities:
+        for group in arch.ancestors(entity.name):
+            members.setdefault(group.name, []).append(entity.name)
+    return {name: tuple(names) for name, names in members.items()}
+
+
+def spread(names: Iterable[ir.Name | str], groups: dict[str, tuple[str, ...]]) -> list[str]:
+    """Entity names for a (joint or module-level) statement: a group stands for its
+    entities; each name once, in order."""
+    out: list[str] = []
+    for name in names:
+        text = name.text if isinstance(name, ir.Name) else name
+        for entity in groups.get(text, (text,)):
+            if entity not in out:
+                out.append(entity)
+    return out
+
+
 def participants(
-    flow: ir.Flow, scenario: ir.Scenario, reserved: frozenset[str]
+    flow: ir.Flow, scenario: ir.Scenario, reserved: frozenset[str], *, edges: bool = False
 ) -> tuple[Participant, ...]:
     """Declared entities in declaration order, then undeclared names in first-use order;
-    an alias gets ``_`` appended while it is a reserved word of the format or taken."""
+    an alias gets ``_`` appended while it is a reserved word of the format or taken.
+
+    ``env_l`` / ``env_r`` and groups with entities (module-level actions) are not
+    participants; with ``edges`` (a format with no diagram edges) the environment edges
+    that the scenario uses are, ``env_l`` first and ``env_r`` last."""
     arch = flow.architecture
     names = [e.name for e in arch.entities]
-    seen = set(names)
+    groups = group_entities(arch)
+    seen = set(names) | set(groups) | ir.ENVIRONMENT_EDGES
+    used_edges: set[str] = set()
     for statement in scenario.statements():
         for name in statement.entity_names():
-            if name.text not in seen:
+            if name.text in ir.ENVIRONMENT_EDGES:
+                used_edges.add(name.text)
+            elif name.text not in seen:
                 seen.add(name.text)
                 names.append(name.text)
+    if edges:
+        if "env_l" in used_edges:
+            names.insert(0, "env_l")
+        if "env_r" in used_edges:
+            names.append("env_r")
     used_aliases: set[str] = set()
     result: list[Participant] = []
     for name in names:
-        alias = name
+        alias = safe_alias(name)
         while (
             alias.lower() in reserved or alias in used_aliases or (alias != name and alias in seen)
         ):
@@ -48,7 +97,7 @@ def participants(
         used_aliases.add(alias)
         entity = arch.entity(name)
         if entity is None:
-            result.append(Participant(name, alias, name, None, None))
+            result.append(Participant(name, alias, EDGE_LABELS.get(name, name), None, None))
             continue
         system = next((g for g in arch.ancestors(name) if g.level == "system"), None)
         color = entity.attribute("color")
@@ -64,8 +113,23 @@ def participants(
     return tuple(result)
 
 
-def message_text(message: ir.Message, wrap: int) -> str:
-    """``NAME(p1, p2)`` on one line when it fits, else the name then wrapped params."""
+def tag_text(message: ir.Message, receiver: int = 0) -> str | None:
+    """The tagged ends of one arrow of a message (``[5060] -> [N4]``), or None."""
+    to = message.receiver_tags[receiver] if receiver < len(message.receiver_tags) else None
+    if message.sender_tag is None and to is None:
+        return None
+    return f"[{message.sender_tag or ''}] -> [{to or ''}]"
+
+
+def message_text(message: ir.Message, wrap: int, receiver: int = 0) -> str:
+    """``NAME(p1, p2)`` on one line when it fits, else the name then wrapped params
+    (a multi-line name keeps its lines; tagged ends follow on a line of their own)."""
+    text = _message_text(message, wrap)
+    tags = tag_text(message, receiver)
+    return text if tags is None else f"{text}\n{tags}"
+
+
+def _message_text(message: ir.Message, wrap: int) -> str:
     if not message.params:
         return message.name
     parts = [str(p) for p in message.params]
@@ -102,31 +166,36 @@ def wrap_width(flow: ir.Flow, override: int | None) -> int:
 NoteStyle = str
 
 
-def lifeline_note(st: ir.Statement, label: dict[str, str]) -> tuple[ir.Name, str, NoteStyle] | None:
-    """What an entity-level statement says as a note on its lifeline (both formats use
-    the same words): the entity, the text and a style; None for other statements."""
+def lifeline_note(
+    st: ir.Statement, label: dict[str, str]
+) -> tuple[tuple[ir.Name, ...], str, NoteStyle] | None:
+    """What an entity-level statement says as a note on its lifeline(s) (both formats use
+    the same words): the entities (several for EventStudio's joint form, a group for a
+    module-level one), the text and a style; None for other statements."""
     match st:
         case ir.Action():
-            return st.entity, st.text, "action"
+            return st.entity_names(), st.text, "action"
         case ir.BeginAction():
-            return st.entity, f"begins action: {st.text}", "action"
+            return st.entity_names(), f"begins action: {st.text}", "action"
         case ir.EndAction():
-            return st.entity, f"ends action: {st.text}", "action"
+            return st.entity_names(), f"ends action: {st.text}", "action"
         case ir.StateChange():
-            return st.entity, f"state: {st.state}", "state"
+            return st.entity_names(), f"state: {st.state}", "state"
         case ir.TimerStart():
             duration = f" ({st.duration_text})" if st.duration_text else ""
-            return st.entity, f"starts timer {st.timer.text}{duration}", "plain"
+            kind = "periodic timer" if st.periodic else "timer"
+            return (st.entity,), f"starts {kind} {st.timer.text}{duration}", "plain"
         case ir.TimerStop():
-            return st.entity, f"stops timer {st.timer.text}", "plain"
+            return (st.entity,), f"stops timer {st.timer.text}", "plain"
         case ir.TimerTimeout():
-            return st.entity, f"timeout {st.timer.text}", "plain"
+            return (st.entity,), f"timeout {st.timer.text}", "plain"
         case ir.ResourceAllocate():
-            return st.entity, f'allocates resource "{st.resource}"', "plain"
+            return st.entity_names(), f'allocates resource "{st.resource}"', "plain"
         case ir.ResourceFree():
-            return st.entity, f'frees resource "{st.resource}"', "plain"
+            return st.entity_names(), f'frees resource "{st.resource}"', "plain"
         case ir.Mix():
-            return st.mixer, "mixes " + ", ".join(label[p.text] for p in st.parties), "plain"
+            text = "mixes " + ", ".join(label.get(p.text, p.text) for p in st.parties)
+            return (st.mixer,), text, "plain"
         case ir.StopMixing():
-            return st.mixer, "stops mixing", "plain"
+            return (st.mixer,), "stops mixing", "plain"
     return None

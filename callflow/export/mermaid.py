@@ -7,7 +7,14 @@ divider, so features and headings are notes across every lifeline; actions, stat
 timers, resources, mixing, media and create/delete are notes over their entities
 (Mermaid's own ``create participant`` must be followed by a message to the new actor,
 which FDL does not promise); remarks sit in a right-hand column; ``sequence`` blocks are
-shaded ``rect`` blocks with their name as the first note.
+shaded ``rect`` blocks with their name as the first note (EventStudio's ``preconditions``
+and ``chain`` too; ``loop`` is a ``loop`` block).
+
+EventStudio's constructs map to Mermaid's closest: bold arrows are plain ``->>`` (Mermaid
+has no bold), both ways ``<<->>``, ``returns`` dotted ``-->>``, ``env_l`` / ``env_r`` an
+"environment" lifeline at each side (Mermaid has no diagram edges), tagged ends a
+``[tag] -> [tag]`` line under the name, joint and module-level statements one note over
+their entities, ``...`` and block remarks notes across every lifeline.
 
 Numbering (fdl.md section 6): Mermaid's ``autonumber`` counts arrows and cannot pause, so
 it is used when every message is one arrow. A scenario with a multicast message instead
@@ -26,7 +33,15 @@ import re
 from collections.abc import Iterable
 
 from callflow import ir
-from callflow.export.common import lifeline_note, message_text, option_on, participants, wrap_width
+from callflow.export.common import (
+    group_entities,
+    lifeline_note,
+    message_text,
+    option_on,
+    participants,
+    spread,
+    wrap_width,
+)
 
 __all__ = ["to_mermaid"]
 
@@ -96,7 +111,8 @@ class _Writer:
         self.scenario = scenario
         self.remarks = remarks
         self.wrap = wrap
-        self.participants = participants(flow, scenario, _RESERVED)
+        self.participants = participants(flow, scenario, _RESERVED, edges=True)
+        self.groups = group_entities(flow.architecture)
         self.alias = {p.name: p.alias for p in self.participants}
         self.label = {p.name: p.label for p in self.participants}
         self.position = {p.name: i for i, p in enumerate(self.participants)}
@@ -112,11 +128,18 @@ class _Writer:
         self.lines.append("    " * self.indent + line)
 
     def id_of(self, name: ir.Name | str) -> str:
-        return self.alias[name.text if isinstance(name, ir.Name) else name]
+        text = name.text if isinstance(name, ir.Name) else name
+        if text not in self.alias and text in self.groups:  # a group: its first entity
+            text = self.groups[text][0]
+        return self.alias[text]
 
     def note_over(self, names: Iterable[ir.Name], text: str) -> None:
-        """A note spanning the named lifelines (Mermaid takes the outermost two)."""
-        spots = sorted({self.position[n.text] for n in names})
+        """A note spanning the named lifelines (Mermaid takes the outermost two); a group
+        stands for its entities."""
+        spots = sorted({self.position[n] for n in spread(names, self.groups) if n in self.position})
+        if not spots:
+            self.across(text)
+            return
         first, last = self.participants[spots[0]].alias, self.participants[spots[-1]].alias
         span = first if first == last else f"{first},{last}"
         self.emit(f"Note over {span}: {_text(text)}")
@@ -172,7 +195,15 @@ class _Writer:
         match st:
             case ir.Message():
                 self.message(st)
-            case ir.Sequence():
+            case ir.Sequence() if st.kind == "loop":
+                self.emit(f"loop {_text(st.name)}")
+                self.indent += 1
+                self.remark(st.remark)
+                self.body(st.body)
+                self.indent -= 1
+                self.emit("end")
+                return
+            case ir.Sequence():  # sequence, preconditions, chain: a shaded block, named
                 self.emit(f"rect {SEQUENCE_COLOR}")
                 self.indent += 1
                 self.across(st.name)
@@ -185,8 +216,12 @@ class _Writer:
                 self.across(st.text)
             case ir.Remark():
                 self.remark(st.text)
+            case ir.BlockRemark():
+                self.across(st.text)
+            case ir.Pause():
+                self.across("…")
             case _ if (note := lifeline_note(st, self.label)) is not None:
-                self.note_over([note[0]], note[1])
+                self.note_over(note[0], note[1])
             case ir.MediaStart():
                 attrs = ", ".join(f"{a.key}={a.value}" for a in st.attributes)
                 text = f"RTP media {self.label[st.a.text]} ⇄ {self.label[st.b.text]}"
@@ -195,24 +230,40 @@ class _Writer:
                 text = f"RTP media stop {self.label[st.a.text]} ⇄ {self.label[st.b.text]}"
                 self.note_over([st.a, st.b], text)
             case ir.Create():
-                text = f"{self.label[st.creator.text]} creates {self.label[st.created.text]}"
-                self.note_over([st.creator, st.created], f"«create» {text}")
+                created = self.label[st.created.text]
+                if st.creator.text == st.created.text:  # `create X`: no creator
+                    text = f"«create» {created}"
+                else:
+                    text = f"«create» {self.label[st.creator.text]} creates {created}"
+                params = ", ".join(str(p) for p in st.params)
+                self.note_over([st.creator, st.created], text + (f"({params})" if params else ""))
             case ir.Delete():
-                text = f"{self.label[st.deleter.text]} deletes {self.label[st.deleted.text]}"
-                self.note_over([st.deleter, st.deleted], f"«delete» {text}")
+                deleted = self.label[st.deleted.text]
+                if st.deleter.text == st.deleted.text:
+                    text = f"«delete» {deleted}"
+                else:
+                    text = f"«delete» {self.label[st.deleter.text]} deletes {deleted}"
+                self.note_over([st.deleter, st.deleted], text)
             case _:  # a Case cannot occur in a scenario: expansion chose its leg
                 return
         self.remark(st.remark)
 
     def message(self, message: ir.Message) -> None:
+        """``->>`` (bold too: Mermaid has no bold arrow), ``-->>`` for SIP responses and
+        EventStudio's returns, ``<<->>`` both ways, ``-x`` lost."""
         self.number += 1
-        dotted = "-" if message.is_response else ""
-        arrow = f"-{dotted}x" if message.lost else f"-{dotted}>>"
-        text = message_text(message, self.wrap)
-        if self.explicit_numbers:
-            text = f"{self.number}. {text}"
+        dotted = "-" if message.is_response or message.call_kind == "return" else ""
+        if message.lost:
+            arrow = f"-{dotted}x"
+        elif message.arrow in ir.BIDIRECTIONAL:
+            arrow = f"<<-{dotted}>>"
+        else:
+            arrow = f"-{dotted}>>"
         sender = self.id_of(message.sender)
-        for receiver in message.receivers:
+        for i, receiver in enumerate(message.receivers):
+            text = message_text(message, self.wrap, i)
+            if self.explicit_numbers:
+                text = f"{self.number}. {text}"
             self.emit(f"{sender}{arrow}{self.id_of(receiver)}: {_text(text)}")
 
 

@@ -5,7 +5,16 @@ message is an arrow (dashed for SIP responses, crossed when lost, one per receiv
 multicast) with the parameters written on the statement; features and headings are
 ``== dividers ==``; actions, states, timers, resources and mixing are notes over their
 entity; remarks sit in a right-hand column like the HTML diagram's; ``sequence`` blocks
-are ``group`` blocks. ``autonumber`` gives message N the number N of the flow (fdl.md
+are ``group`` blocks (EventStudio's ``preconditions`` and ``chain`` too, named so;
+``loop`` is a ``loop`` block).
+
+EventStudio's constructs map to PlantUML's closest: bold arrows ``-[bold]>``, both ways
+``<->``, ``invokes`` solid and ``returns`` dashed, a style's colour and line pattern as
+arrow options (``-[#red,dashed]>``), ``env_l`` / ``env_r`` as the diagram edges
+(``[-> A``, ``A ->]``), tagged ends as a ``[tag] -> [tag]`` line under the name, joint and
+module-level statements as one note over their entities, ``...`` as PlantUML's delay
+``...``, block remarks as ``note across``, ``create X`` without an arrow.
+``autonumber`` gives message N the number N of the flow (fdl.md
 section 6): arrows that are not messages (media, create/delete, the extra arrows of a
 multicast) are drawn between ``autonumber stop`` and ``autonumber resume``.
 
@@ -22,7 +31,16 @@ import re
 from collections.abc import Iterable
 
 from callflow import ir
-from callflow.export.common import lifeline_note, message_text, option_on, participants, wrap_width
+from callflow.export.common import (
+    group_entities,
+    lifeline_note,
+    message_text,
+    option_on,
+    participants,
+    spread,
+    wrap_width,
+)
+from callflow.render.styles import StyleBook
 
 __all__ = ["to_plantuml"]
 
@@ -98,6 +116,8 @@ class _Writer:
         self.participants = participants(flow, scenario, _RESERVED)
         self.alias = {p.name: p.alias for p in self.participants}
         self.label = {p.name: p.label for p in self.participants}
+        self.groups = group_entities(flow.architecture)
+        self.styles = StyleBook(flow)
         self.lines: list[str] = []
         self.indent = 0
 
@@ -116,10 +136,16 @@ class _Writer:
 
     def id_of(self, name: ir.Name | str) -> str:
         text = name.text if isinstance(name, ir.Name) else name
+        if text not in self.alias and text in self.groups:  # a group: its first entity
+            text = self.groups[text][0]
         return self.alias[text]
 
     def note_over(self, names: Iterable[ir.Name], text: str, shape: str = "note") -> None:
-        aliases = list(dict.fromkeys(self.id_of(n) for n in names))
+        entities = [n for n in spread(names, self.groups) if n in self.alias]
+        if not entities:
+            self.emit(f"{shape} across : {_text(text)}")
+            return
+        aliases = list(dict.fromkeys(self.id_of(n) for n in entities))
         self.emit(f"{shape} over {', '.join(aliases)} : {_text(text)}")
 
     def remark(self, text: str | None) -> None:
@@ -169,7 +195,10 @@ class _Writer:
             case ir.Message():
                 self.message(st)
             case ir.Sequence():
-                self.emit(f"group {_text(st.name)}")
+                if st.kind == "loop":
+                    self.emit(f"loop {_text(st.name)}")
+                else:  # sequence, preconditions ("Preconditions"), chain ("Chain")
+                    self.emit(f"group {_text(st.name)}")
                 self.indent += 1
                 self.remark(st.remark)
                 self.body(st.body)
@@ -180,9 +209,13 @@ class _Writer:
                 self.emit(f"== {_text(st.text)} ==")
             case ir.Remark():
                 self.remark(st.text)
+            case ir.BlockRemark():
+                self.emit(f"note across : {_text(st.text)}")
+            case ir.Pause():
+                self.emit("...")
             case _ if (note := lifeline_note(st, self.label)) is not None:
-                entity, text, style = note
-                self.note_over([entity], text, _NOTE_SHAPES[style])
+                entities, text, style = note
+                self.note_over(entities, text, _NOTE_SHAPES[style])
             case ir.MediaStart():
                 attrs = ", ".join(f"{a.key}={a.value}" for a in st.attributes)
                 text = "RTP media" + (f"\n({attrs})" if attrs else "")
@@ -195,25 +228,76 @@ class _Writer:
             case ir.Create():
                 a, b = self.id_of(st.creator), self.id_of(st.created)
                 self.emit(f"create {b}")
-                self.unnumbered([f"{a} -> {b} : «create»"])
+                if st.creator.text != st.created.text:  # `create X`: no creator
+                    params = ", ".join(str(p) for p in st.params)
+                    text = "«create»" + (f"({_text(params)})" if params else "")
+                    self.unnumbered([f"{a} -> {b} : {text}"])
             case ir.Delete():
                 a, b = self.id_of(st.deleter), self.id_of(st.deleted)
-                self.unnumbered([f"{a} -> {b} : «delete»"])
+                if st.deleter.text != st.deleted.text:
+                    self.unnumbered([f"{a} -> {b} : «delete»"])
                 self.emit(f"destroy {b}")
             case _:  # a Case cannot occur in a scenario: expansion chose its leg
                 return
         self.remark(st.remark)
 
-    def message(self, message: ir.Message) -> None:
-        dashed = "-" if message.is_response else ""
-        arrow = f"-{dashed}>" + ("x" if message.lost else "")
-        text = _text(message_text(message, self.wrap))
-        sender = self.id_of(message.sender)
-        first, *rest = message.receivers
-        self.emit(f"{sender} {arrow} {self.id_of(first)} : {text}")
-        if rest:
-            self.unnumbered(f"{sender} {arrow} {self.id_of(r)} : {text}" for r in rest)
+    def arrow_options(self, message: ir.Message) -> str:
+        """PlantUML's arrow options for a message (``[#red,bold]``), or ""."""
+        options: list[str] = []
+        look = self.styles.look(message.style, *_MESSAGE_DEFAULTS[message.call_kind])
+        if look is not None and look.color is not None:
+            options.append(look.color if look.color.startswith("#") else "#" + look.color)
+        if message.arrow in ("bold", "bold-bidirectional"):
+            options.append("bold")
+        if look is not None and look.dash in ("6 3", "1 3"):
+            options.append("dashed" if look.dash == "6 3" else "dotted")
+        return f"[{','.join(options)}]" if options else ""
 
+    def arrow(self, message: ir.Message, sender: str, receiver: str, text: str) -> str:
+        """One arrow line; EventStudio's environment edges are PlantUML's ``[`` / ``]``.
+
+        PlantUML counts the dashes around an option bracket: one is a solid line, two a
+        dashed one (``-[bold]>``, ``-[bold]->``, ``<[bold]-``)."""
+        options = self.arrow_options(message)
+        dashes = "--" if message.is_response or message.call_kind == "return" else "-"
+        both = message.arrow in ir.BIDIRECTIONAL
+        if options:
+            right = ("<" if both else "") + "-" + options + dashes[1:] + ">"
+            left = "<" + options + dashes + (">" if both else "")
+        else:
+            right = ("<" if both else "") + dashes + ">"
+            left = "<" + dashes + (">" if both else "")
+        edges = ir.ENVIRONMENT_EDGES
+        if sender in edges or receiver in edges:
+            if sender == "env_l" and receiver not in edges:
+                return f"[{right} {self.id_of(receiver)} : {text}"
+            if receiver == "env_l" and sender not in edges:
+                return f"[{left} {self.id_of(sender)} : {text}"
+            if sender == "env_r" and receiver not in edges:
+                return f"{self.id_of(receiver)} {left}] : {text}"
+            if receiver == "env_r" and sender not in edges:
+                return f"{self.id_of(sender)} {right}] : {text}"
+            return f"note across : {text}"  # edge to edge: PlantUML has no such arrow
+        lost = "x" if message.lost else ""
+        return f"{self.id_of(sender)} {right}{lost} {self.id_of(receiver)} : {text}"
+
+    def message(self, message: ir.Message) -> None:
+        sender = message.sender.text
+        lines = [
+            self.arrow(message, sender, r.text, _text(message_text(message, self.wrap, i)))
+            for i, r in enumerate(message.receivers)
+        ]
+        self.emit(lines[0])
+        if lines[1:]:
+            self.unnumbered(lines[1:])
+
+
+#: the default style of each kind of message (EventStudio's style names)
+_MESSAGE_DEFAULTS = {
+    "message": ("default_message_style",),
+    "invoke": ("default_invokes_style",),
+    "return": ("default_returns_style",),
+}
 
 #: PlantUML's note shapes for the common note styles
 _NOTE_SHAPES = {"action": "hnote", "state": "rnote", "plain": "note"}
