@@ -887,7 +887,8 @@ def layout(
     else:
         lifeline_left, lifeline_right = s.margin, s.margin + s.min_column
     has_remarks = placement.remarks
-    remarks_x = lifeline_right + s.remark_gap if has_remarks else None
+    callouts = has_remarks and placement.callouts  # remarks beside their statements
+    remarks_x = lifeline_right + s.remark_gap if has_remarks and not callouts else None
     width = (remarks_x + s.remark_width if remarks_x is not None else lifeline_right) + s.margin
     # self loops or long labels on the last column may reach past the lifelines
     header, header_height = _header(placement, widths, centers, s, width, remarks_x)
@@ -900,9 +901,17 @@ def layout(
         lines: list[str] = []
         if remark_text and has_remarks:
             size = _size(row.remark_look, s.remark_size)
-            lines = wrap_text(remark_text, s.remark_width - 12, size, italic=True)
+            room = _CALLOUT_WIDTH - 12 if callouts else s.remark_width - 12
+            lines = wrap_text(remark_text, room, size, italic=True)
         height = max(shapes.height, shapes.anchor_y - 10 + s.line * len(lines) + 8)
+        if callouts and lines:
+            height = max(height, shapes.anchor_y + s.line * len(lines) + 6)
         placed.append(_PlacedRow(row, shapes, lines, height))
+    if callouts:  # the callouts may reach past the last lifeline
+        for p in placed:
+            if p.remark_lines:
+                x, w = _callout_box(p, lifeline_left, s)
+                width = max(width, x + w + s.margin)
 
     # pages: greedy split between rows
     available = None
@@ -961,6 +970,8 @@ def layout(
                             style=remark_css,
                         )
                     )
+            elif p.remark_lines and callouts:
+                body.extend(_callout(p, y, lifeline_left, s))
             if row.kind == "create":
                 created = row.columns[1]
                 if created in alive:
@@ -1125,3 +1136,62 @@ def _uses(pages: Sequence[Page]) -> tuple[bool, tuple[Marker, ...]]:
                 if marker is not None and marker not in BASE_MARKERS:
                     markers.add(marker)
     return extra or bool(markers), tuple(_marker_of(m) for m in sorted(markers))
+
+
+# ----------------------------------------------------------------------------- callouts
+
+#: the widest a callout remark's note box grows (EventStudio's USE_CALLOUT_REMARKS)
+_CALLOUT_WIDTH = 200.0
+_CALLOUT_GAP = 14.0
+
+
+def _items_right(items: Sequence[Item], s: Style) -> float:
+    """The rightmost x a row's primitives reach (texts by their advance widths)."""
+    right = 0.0
+    for item in items:
+        if isinstance(item, Group):
+            right = max(right, _items_right(item.items, s))
+        elif isinstance(item, Text):
+            size = s.param_size if item.cls == "param-t" else s.name_size
+            w = text_width(item.text, size, bold=item.cls == "msg-t")
+            reach = {"start": w, "middle": w / 2}.get(item.anchor, 0.0)
+            right = max(right, item.x + reach)
+        elif isinstance(item, Rect):
+            right = max(right, item.x + item.w)
+        elif isinstance(item, Line):
+            right = max(right, item.x1, item.x2)
+    return right
+
+
+def _callout_box(p: _PlacedRow, lifeline_left: float, s: Style) -> tuple[float, float]:
+    """Where a row's callout stands (x) and how wide it is: right of the statement's
+    rightmost point; a remark of its own (``remark "..."``) at the first lifeline."""
+    size = _size(p.row.remark_look, s.remark_size)
+    w = max(text_width(t, size, italic=True) for t in p.remark_lines) + 12
+    if p.row.kind == "remark":
+        return lifeline_left + 4, w
+    right = max(p.shapes.right_x, _items_right(p.shapes.items, s))
+    return right + _CALLOUT_GAP, w
+
+
+def _callout(p: _PlacedRow, y: float, lifeline_left: float, s: Style) -> list[Item]:
+    """A remark as a callout: a note box beside its statement and a short leader."""
+    x, w = _callout_box(p, lifeline_left, s)
+    top = y + p.shapes.anchor_y - 10
+    h = s.line * len(p.remark_lines) + 6
+    items: list[Item] = []
+    if p.row.kind != "remark":
+        items.append(
+            Line(
+                _fmt(p.shapes.right_x + 4),
+                _fmt(y + p.shapes.anchor_y),
+                _fmt(x),
+                _fmt(top + h / 2),
+                "calloutlink",
+            )
+        )
+    items.append(Rect(_fmt(x), _fmt(top), _fmt(w), _fmt(h), "callout", rx=3))
+    css = _text_css(p.row.remark_look)
+    for i, t in enumerate(p.remark_lines):
+        items.append(Text(_fmt(x + 6), _fmt(top + 12 + s.line * i), t, "callout-t", style=css))
+    return items

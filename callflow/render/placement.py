@@ -9,12 +9,20 @@ lifeline). Message numbers are the scenario's (fdl.md §6) in every view.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from callflow import ir
 from callflow.render.styles import Look, StyleBook, safe_link
+from callflow.render.views import (
+    excluded_statement,
+    group_members,
+    level_owner,
+    resolve_interface,
+    theme_callouts,
+    theme_header,
+)
 
 DEFAULT_WRAP = 48
 
@@ -144,6 +152,8 @@ class Placement:
     remarks: bool = True
     wrap: int = DEFAULT_WRAP
     theme: str = "default"
+    #: remarks drawn as callouts beside their statement (no remarks column)
+    callouts: bool = False
 
     @property
     def message_rows(self) -> tuple[Row, ...]:
@@ -251,11 +261,16 @@ def _column_ancestors(arch: ir.Architecture, column: Column) -> tuple[ir.Group, 
     return (group, *arch.ancestors(group.name)) if group is not None else ()
 
 
-def _header_rows(flow: ir.Flow, columns: Sequence[Column]) -> tuple[HeaderRow, ...]:
-    """One row per grouping level in use; adjacent columns under one group share a cell."""
+def _header_rows(
+    flow: ir.Flow, columns: Sequence[Column], level: str | None = None
+) -> tuple[HeaderRow, ...]:
+    """One row per grouping level in use; adjacent columns under one group share a cell.
+    In a view at an interaction ``level``, only the levels above it have rows."""
     arch = flow.architecture
     book = StyleBook(flow)
     levels = [lv for lv in ir.GROUP_LEVELS if any(g.level == lv for g in arch.groups)]
+    if level is not None:
+        levels = levels[: _levels_above(levels, level)]
     rows: list[HeaderRow] = []
     for level in levels:
         owners: list[ir.Group | None] = []
@@ -713,18 +728,24 @@ def _walk_chain(chain: ir.Sequence, depth: int) -> Iterator[tuple[Walked, int]]:
         yield _Chain(tuple(run), remark, run[0].loc), depth
 
 
-def _involves(row: Row, focus: int) -> bool:
-    if row.kind in (
-        "heading",
-        "remark",
-        "group-start",
-        "group-end",
-        "feature",
-        "pause",
-        "block-remark",
-    ):
-        return True
-    return focus in row.columns
+def _walked_names(item: Walked, groups: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    """The entities a walked item names (a group name stands for every entity below it);
+    empty for what names none (headings, remarks, group marks, pauses)."""
+    if isinstance(item, _GroupMark):
+        return frozenset()
+    statements = item.messages if isinstance(item, _Chain) else (item,)
+    names: set[str] = set()
+    for statement in statements:
+        for name in statement.entity_names():
+            names.add(name.text)
+            names |= groups.get(name.text, frozenset())
+    return frozenset(names)
+
+
+def _involves(names: frozenset[str], members: frozenset[str]) -> bool:
+    """An interface view keeps what names one of its entities, and what names none
+    (headings, remarks, block remarks, pauses, sequence groups)."""
+    return not names or not names.isdisjoint(members)
 
 
 def place(
@@ -737,51 +758,94 @@ def place(
     wrap: int | None = None,
     theme: str | None = None,
     all_scenarios: Sequence[ir.Scenario] | None = None,
+    level: str | None = None,
+    level_internal: str = "show",
+    exclude: Collection[str] = (),
+    header: bool | None = None,
+    callouts: bool | None = None,
 ) -> Placement:
-    """Lay a scenario out logically; ``entity`` selects that entity's interface view.
+    """Lay a scenario out logically; ``entity`` selects an interface view.
 
     Columns are the same in every scenario and view of a flow (``all_scenarios`` adds the
     undeclared names any of them uses), so diagrams of one flow line up.
+
+    EventStudio's document views (docs/rendering.md, "Views"): ``entity`` may name an
+    object, an object type or a group (the rows involving any entity it covers);
+    ``level`` folds every column into its group at that level, and messages that then
+    stay inside one column are self-messages (``level_internal="show"``) or not drawn
+    (``"hide"``); ``exclude`` leaves out element kinds (:data:`views.EXCLUDES`);
+    ``header`` False keeps only the entity boxes, True or None a row per level in use;
+    ``callouts`` draws remarks beside their statements (None: as the features' themes say).
     """
+    if level is not None and level not in ir.GROUP_LEVELS:
+        raise ValueError(f"unknown interaction level {level!r}")
+    chosen = resolve_interface(flow, entity) if entity is not None else None
+    members: frozenset[str] | None = None
+    if entity is not None:
+        members = chosen.members if chosen is not None else frozenset({entity})
     columns = _columns(flow, all_scenarios or (scenario,), entity)
+    if members is not None:
+        columns = _highlight(columns, members)
     col = column_index(columns)
     labels = {c.name: c.label for c in columns}
-    focus = col.get(entity) if entity is not None else None
+    object_columns = columns
+    folded: frozenset[int] = frozenset()
+    if level is not None:
+        columns, col, folded = _fold_columns(flow, columns, col, level)
+        labels = {name: columns[index].label for name, index in col.items()}
     numbers = {
         id(m): (i + 1, resolved)
         for i, (m, resolved) in enumerate(zip(scenario.messages(), scenario.resolved, strict=True))
     }
     extras = _RowExtras(flow, columns, col, scenario)
+    groups = group_members(flow.architecture) if members is not None else {}
     rows: list[Row] = []
     for feature in scenario.features:
         feature_rows: list[Row] = []
+        involved = False
         for item, depth in _walk(feature.body):
+            if isinstance(item, ir.Statement) and excluded_statement(item, tuple(exclude)):
+                continue
+            names = _walked_names(item, groups) if members is not None else frozenset()
+            if members is not None and not _involves(names, members):
+                continue
             row = _statement_row(item, col, labels, depth, numbers, extras)
-            if row is not None and (focus is None or _involves(row, focus)):
-                feature_rows.append(row)
-        if focus is not None:
+            if row is not None and level is not None:
+                row = _fold_row(row, item, flow, level_internal, labels, folded)
+            if row is None:
+                continue
+            if "parameters" in exclude:
+                row = _without_params(row)
+            feature_rows.append(row)
+            involved = involved or bool(names)
+        if members is not None:
             feature_rows = _drop_empty_groups(feature_rows)
-            if not any(r.kind not in ("heading", "remark") for r in feature_rows):
+            if not involved:
                 continue  # nothing of this feature involves the entity
         rows.append(Row("feature", feature.name, line=feature.loc.line))
         rows.extend(feature_rows)
     title = flow.display_title
     view = "full"
     if entity is not None:
-        label = next((c.label for c in columns if c.name == entity), entity)
+        label = next((c.label for c in object_columns if c.name == entity), None)
+        if label is None:
+            label = chosen.label if chosen is not None else entity
         title = f"{label} Interfaces ({flow.display_title})"
         view = f"interface:{entity}"
+    if header is None:
+        header = theme_header(flow, scenario)
     return Placement(
         title=title,
         scenario=scenario.name,
         view=view,
         columns=tuple(columns),
-        header_rows=_header_rows(flow, columns),
+        header_rows=() if header is False else _header_rows(flow, columns, level),
         rows=tuple(rows),
         numbering=numbering if numbering is not None else flow.option("numbering") != "off",
         remarks=remarks if remarks is not None else flow.option("remarks") != "off",
         wrap=wrap if wrap is not None else int(flow.option("wrap", str(DEFAULT_WRAP)) or 48),
         theme=theme if theme is not None else (flow.option("theme") or "default"),
+        callouts=callouts if callouts is not None else theme_callouts(flow, scenario),
     )
 
 
@@ -794,3 +858,162 @@ def _drop_empty_groups(rows: list[Row]) -> list[Row]:
         else:
             out.append(row)
     return out
+
+
+# ----------------------------------------------------------------------------- views
+
+
+def _highlight(columns: Sequence[Column], members: frozenset[str]) -> list[Column]:
+    """An interface view's columns: every column of an entity it covers highlighted."""
+    out = []
+    for column in columns:
+        mine = not column.separator and (
+            column.name in members or any(a in members for a in column.aliases)
+        )
+        out.append(column if mine == column.highlighted else replace(column, highlighted=mine))
+    return out
+
+
+def _levels_above(levels: Sequence[str], level: str) -> int:
+    """How many of ``levels`` (in ``GROUP_LEVELS`` order) lie above ``level``."""
+    top = ir.GROUP_LEVELS.index(level)  # type: ignore[arg-type]
+    return sum(1 for lv in levels if ir.GROUP_LEVELS.index(lv) < top)  # type: ignore[arg-type]
+
+
+def _fold_columns(
+    flow: ir.Flow, columns: Sequence[Column], col: Mapping[str, int], level: str
+) -> tuple[list[Column], dict[str, int], frozenset[int]]:
+    """The columns of a view at an interaction level: each column folded into its group
+    at that level, where its first entity stood (an entity with no group there keeps its
+    column); a separator inside a folded group goes. Returns the columns, the entity
+    name -> column map and the folded (group) columns."""
+    arch = flow.architecture
+    book = StyleBook(flow)
+    depth = ir.GROUP_LEVELS.index(level)  # type: ignore[arg-type]
+    out: list[Column] = []
+    moved: dict[int, int] = {}  # old column index -> new
+    slot: dict[str, int] = {}  # group name -> its column
+    for column in columns:
+        if column.separator:
+            parent = arch.group(column.parent) if column.parent is not None else None
+            if parent is None or ir.GROUP_LEVELS.index(parent.level) < depth:
+                out.append(replace(column, index=len(out)))
+            continue
+        owner = None if column.undeclared else level_owner(arch, column.name, level)
+        if owner is None:
+            moved[column.index] = len(out)
+            out.append(replace(column, index=len(out)))
+        elif owner.name in slot:
+            index = moved[column.index] = slot[owner.name]
+            if column.highlighted and not out[index].highlighted:
+                out[index] = replace(out[index], highlighted=True)
+        else:
+            index = moved[column.index] = slot[owner.name] = len(out)
+            out.append(
+                Column(
+                    index=index,
+                    name=owner.name,
+                    label=owner.label,
+                    highlighted=column.highlighted,
+                    color=next((a.value for a in owner.attributes if a.key == "color"), None),
+                    look=book.look(owner.style, f"default_{owner.level}_style") if book else None,
+                )
+            )
+    folded = frozenset(slot.values())
+    return out, {name: moved[index] for name, index in col.items()}, folded
+
+
+def _without_params(row: Row) -> Row:
+    """A row with no parameter lines (``exclude: parameters``)."""
+    if row.hops:
+        row = replace(row, hops=tuple(_without_params(h) for h in row.hops))
+    return replace(row, params=()) if row.params else row
+
+
+def _fold_message(row: Row, internal: str, was_self: bool) -> Row | None:
+    """A message row at a level: receivers folded into the sender's column leave the
+    arrow (two into one column make one arrow); when none is left, the message is a
+    self-message, or gone with ``internal="hide"``. A written self-message stays."""
+    sender, *receivers = row.columns
+    if was_self or not receivers:
+        return row
+    tags = list(row.receiver_tags) + [None] * (len(receivers) - len(row.receiver_tags))
+    kept: list[tuple[int, Tag | None]] = []
+    for column, tag in zip(receivers, tags, strict=False):
+        if column != sender and all(column != c for c, _ in kept):
+            kept.append((column, tag))
+    if len(kept) == len(receivers):
+        return row
+    if not kept:
+        if internal == "hide":
+            return None
+        kept = [(sender, tags[0] if tags else None)]
+    return replace(
+        row,
+        columns=(sender, *(c for c, _ in kept)),
+        receiver_tags=tuple(t for _, t in kept) if row.receiver_tags else (),
+    )
+
+
+def _entity_label(flow: ir.Flow, name: str) -> str:
+    entity = flow.architecture.entity(name)
+    return entity.label if entity is not None else name
+
+
+def _fold_row(
+    row: Row,
+    item: Walked,
+    flow: ir.Flow,
+    internal: str,
+    labels: Mapping[str, str],
+    folded: frozenset[int],
+) -> Row | None:
+    """A row at an interaction level (its columns are folded already): see
+    docs/rendering.md, "Views". None: not drawn at this level."""
+    if row.kind == "message":
+        return _fold_message(row, internal, isinstance(item, ir.Message) and item.is_self)
+    if row.kind == "chain" and isinstance(item, _Chain):
+        hops = [
+            hop
+            for hop in (
+                _fold_message(h, internal, m.is_self)
+                for h, m in zip(row.hops, item.messages, strict=False)
+            )
+            if hop is not None
+        ]
+        if not hops:
+            return None
+        columns: list[int] = []
+        for hop in hops:
+            columns.extend(c for c in hop.columns if c not in columns)
+        return replace(row, hops=tuple(hops), columns=tuple(columns))
+    if isinstance(item, ir.Create | ir.Delete) and row.kind in ("create", "delete"):
+        source, target = row.columns
+        if target not in folded:
+            return row  # the entity has a column (and a lifeline) of its own
+        if source == target and internal == "hide":
+            return None
+        # a folded group's column lives throughout: the lifecycle is a box on it
+        actor, subject = item.entity_names()
+        verb = "create" if isinstance(item, ir.Create) else "delete"
+        name = _entity_label(flow, subject.text)
+        text = f"{verb} {name}"
+        if actor.text != subject.text:
+            text = f"{_entity_label(flow, actor.text)} {verb}s {name}"
+        return replace(row, kind="action", text=text, columns=(target,), params=())
+    if row.kind in ("media", "media-stop") and isinstance(item, ir.MediaStart | ir.MediaStop):
+        a, b = row.columns
+        if a != b:
+            return row
+        if internal == "hide":
+            return None
+        ends = f"{_entity_label(flow, item.a.text)} \u2194 {_entity_label(flow, item.b.text)}"
+        return replace(row, kind="action", text=f"{row.text} ({ends})", columns=(a,))
+    if row.kind == "mix" and isinstance(item, ir.Mix):
+        mixer, *parties = row.columns
+        others = tuple(dict.fromkeys(p for p in parties if p != mixer))
+        if not others and internal == "hide":
+            return None
+        names = dict.fromkeys(labels.get(p.text, p.text) for p in item.parties)
+        return replace(row, columns=(mixer, *others), text="mixes " + ", ".join(names))
+    return row
