@@ -448,6 +448,23 @@ def _csv_choice(value: str, allowed: Sequence[str], option: str) -> tuple[str, .
     return items
 
 
+def _check_interface_name(flow: Any, name: str, path: str) -> None:
+    """``--entity NAME`` must name an object, an object type or a group of the flow."""
+    from callflow.render.views import interface_choices, resolve_interface
+
+    if resolve_interface(flow, name) is not None:
+        return
+    objects, types, groups = interface_choices(flow)
+    known = [f"objects: {', '.join(objects) or '-'}"]
+    if types:
+        known.append(f"types: {', '.join(types)}")
+    if groups:
+        known.append(f"groups: {', '.join(groups)}")
+    raise click.UsageError(
+        f"--entity {name}: {path} declares no such entity, type or group ({'; '.join(known)})"
+    )
+
+
 def _output_dir(path: str, output: str | None, several: bool) -> Path:
     stem = Path(path).stem or "flow"
     if output is None:
@@ -472,7 +489,50 @@ def _output_dir(path: str, output: str | None, several: bool) -> Path:
     type=click.Choice(["full", "interface", "collab", "all"]),
     help="Which diagrams (repeatable; default all).",
 )
-@click.option("--entity", default=None, metavar="NAME", help="Interface views of this entity only.")
+@click.option(
+    "--entity",
+    default=None,
+    metavar="NAME",
+    help="Interface views of this object, object type or group only.",
+)
+@click.option(
+    "--level",
+    type=click.Choice(["system", "subsystem", "module", "component"]),
+    default=None,
+    help="Fold every entity into its group at this level (EventStudio's interactionLevel).",
+)
+@click.option(
+    "--level-internal",
+    type=click.Choice(["show", "hide"]),
+    default="show",
+    show_default=True,
+    help="Messages inside one folded column: self-messages, or not drawn.",
+)
+@click.option(
+    "--exclude",
+    "exclude",
+    default=None,
+    metavar="KINDS",
+    help="Leave out, comma-separated: remarks, parameters, actions, blockRemarks, states.",
+)
+@click.option(
+    "--page",
+    type=click.Choice(["poster", "presentation"]),
+    default=None,
+    help="Page the diagrams for US B portrait (poster) or US legal landscape (presentation).",
+)
+@click.option(
+    "--header",
+    type=click.Choice(["single", "multi"]),
+    default=None,
+    help="single: entity boxes only; multi: a row per architecture level (default).",
+)
+@click.option(
+    "--callout-remarks",
+    is_flag=True,
+    default=False,
+    help="Remarks as callouts beside their statement instead of a remarks column.",
+)
 @click.option(
     "--format",
     "formats",
@@ -510,6 +570,12 @@ def render(
     output: str | None,
     views: tuple[str, ...],
     entity: str | None,
+    level: str | None,
+    level_internal: str,
+    exclude: str | None,
+    page: str | None,
+    header: str | None,
+    callout_remarks: bool,
     formats: str,
     page_height: int | None,
     numbering: bool | None,
@@ -526,10 +592,22 @@ def render(
         plan_documents,
         write_documents,
     )
+    from callflow.render.views import EXCLUDES
     from callflow.report import TextReporter
 
     chosen_views = VIEWS if not views or "all" in views else tuple(v for v in VIEWS if v in views)
     chosen_formats = _csv_choice(formats, ("svg", "html"), "--format")
+    chosen_exclude = _csv_choice(exclude, EXCLUDES, "--exclude") if exclude is not None else ()
+    # EventStudio's document settings, for a plain flow (a project's documents have theirs)
+    view_settings = {
+        "level": level,
+        "level_internal": level_internal,
+        "exclude": chosen_exclude,
+        "page": page,
+        "multi_tier_header": None if header is None else header == "multi",
+        "callout_remarks": callout_remarks,
+        "level_suffix": True,
+    }
     failed = False
     for path in files:
         if _project_folder(path) is not None:  # an EventStudio project: its documents
@@ -543,6 +621,7 @@ def render(
                 wrap=wrap,
                 theme=theme,
                 date=date_from_environment(),
+                level_internal=level_internal,  # the rest: each document's own settings
             )
             several = len(files) > 1
             failed = _render_project(path, front_end, output, several, base, bool(views)) or failed
@@ -555,9 +634,8 @@ def render(
             failed = True
             continue
         flow = loaded.flow
-        if entity is not None and flow.architecture.entity(entity) is None:
-            names = ", ".join(e.name for e in flow.architecture.entities)
-            raise click.UsageError(f"--entity {entity}: {path} declares no such entity ({names})")
+        if entity is not None:
+            _check_interface_name(flow, entity, path)
         every = loaded.every
         # the design review feeds the HTML site's findings; SVG alone only draws
         findings = _project_review(loaded) if "html" in chosen_formats else []
@@ -571,6 +649,7 @@ def render(
             wrap=wrap,
             theme=theme,
             date=date_from_environment(),
+            **view_settings,  # type: ignore[arg-type]
         )
         out_dir = _output_dir(path, output, len(files) > 1)
         documents = plan_documents(flow, loaded.scenarios, options, findings, all_scenarios=every)

@@ -18,8 +18,9 @@ from pathlib import Path
 from callflow import ir
 from callflow.diagnostics import Diagnostic
 from callflow.render.geometry import Layout, layout
-from callflow.render.placement import place
+from callflow.render.placement import Placement, place
 from callflow.render.svg import render_page
+from callflow.render.views import level_owner, page_height_for, resolve_interface
 
 VIEWS = ("full", "interface", "collab")
 FORMATS = ("svg", "html")
@@ -27,23 +28,38 @@ FORMATS = ("svg", "html")
 
 @dataclass(frozen=True)
 class RenderOptions:
+    """What a render draws, and how. The EventStudio document settings (the second part)
+    are explained in docs/rendering.md ("Views"); :mod:`callflow.render.views` resolves
+    them against a flow."""
+
     views: tuple[str, ...] = VIEWS
     formats: tuple[str, ...] = FORMATS
-    entity: str | None = None  # only this entity's interface views
+    #: only the interface views of this object, object type or group
+    entity: str | None = None
+    #: page the sequence diagrams (wins over ``page``)
     page_height: float | None = None
     numbering: bool | None = None
     remarks: bool | None = None
     wrap: int | None = None
     theme: str | None = None
     date: str | None = None  # shown on diagrams: from SOURCE_DATE_EPOCH only
-    # EventStudio document settings (project.scn.json); the renderer gives them meaning
+    # EventStudio document settings (project.scn.json, and render's options of the same
+    # names)
     level: str | None = None  # interactionLevel: system/subsystem/module/component; None: objects
     level_internal: str = "show"  # "show" or "hide" interactions inside a folded entity
-    interface: str | None = None  # interfaceFilter: an object, type or group name
-    exclude: tuple[str, ...] = ()  # e.g. ("remarks", "parameters")
+    #: interfaceFilter: the full view keeps only what involves this object, type or group
+    interface: str | None = None
+    #: views.EXCLUDES: "remarks", "parameters", "actions", "blockRemarks", "states"
+    exclude: tuple[str, ...] = ()
     page: str | None = None  # "poster" / "presentation" (the POSTER/PRESENTATION defines)
-    multi_tier_header: bool = False  # USE_MULTI_TIER_HEADER
-    callout_remarks: bool = False  # USE_CALLOUT_REMARKS
+    #: None: a header row per level in use (callflow's own); False: EventStudio's
+    #: single-tier light-weight header (entity boxes only); True: USE_MULTI_TIER_HEADER
+    multi_tier_header: bool | None = None
+    #: USE_CALLOUT_REMARKS (False: a feature's theme may still say remarkType="callout")
+    callout_remarks: bool = False
+    #: a level view's file names say the level (``sequence-subsystem.svg``), as the
+    #: command line's ``--level`` does; False where a folder says it (project documents)
+    level_suffix: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +70,9 @@ class DiagramView:
     entity: str | None  # None: the full diagram
     layout: Layout
     stem: str  # path without extension, relative to the output folder
+    #: how pages name an interface view (an entity's or group's label, a type's name)
+    label: str | None = None
+    level: str | None = None  # the interaction level drawn (None: objects)
 
     @property
     def kind(self) -> str:
@@ -93,6 +112,36 @@ def date_from_environment() -> str | None:
     return moment.strftime("%Y-%m-%d")
 
 
+def level_stem_suffix(options: RenderOptions) -> str:
+    """``-subsystem`` for a level view whose file names say the level, else ``""``."""
+    return f"-{options.level}" if options.level and options.level_suffix else ""
+
+
+def interface_names(flow: ir.Flow, options: RenderOptions) -> list[str]:
+    """Whose interface views a render draws: ``options.entity``, else every declared
+    entity, or at a level every column of that level (its groups and the entities
+    standing alone), in column order."""
+    if options.entity is not None:
+        return [options.entity]
+    arch = flow.architecture
+    if options.level is None:
+        return [e.name for e in arch.entities]
+    names: dict[str, None] = {}
+    for entity in arch.entities:
+        owner = level_owner(arch, entity.name, options.level)
+        names.setdefault(owner.name if owner is not None else entity.name)
+    return list(names)
+
+
+def _placed_layout(placement: Placement, options: RenderOptions) -> Layout:
+    """The layout, paged by ``page_height`` or else by the ``page`` paper size."""
+    if options.page_height is not None or options.page is None:
+        return layout(placement, page_height=options.page_height, date=options.date)
+    single = layout(placement, date=options.date)
+    height = page_height_for(options.page, single.width)
+    return layout(placement, page_height=height, date=options.date)
+
+
 def diagram_views(
     flow: ir.Flow,
     scenarios: Sequence[ir.Scenario],
@@ -103,37 +152,44 @@ def diagram_views(
     """Layouts of every selected sequence diagram, in a stable order."""
     every = all_scenarios or scenarios
     views: list[DiagramView] = []
-    entities = [e.name for e in flow.architecture.entities]
-    if options.entity is not None:
-        entities = [options.entity]
+    entities = interface_names(flow, options)
+    suffix = level_stem_suffix(options)
+    exclude = tuple(options.exclude)
     for scenario in scenarios:
-        wanted: list[str | None] = []
+        wanted: list[tuple[str | None, str]] = []
         if "full" in options.views:
-            wanted.append(None)
+            wanted.append((options.interface, f"{scenario.slug}/sequence{suffix}"))
         if "interface" in options.views:
-            wanted.extend(entities)
-        for entity in wanted:
+            wanted.extend(
+                (name, f"{scenario.slug}/interface-{entity_file_name(name)}{suffix}")
+                for name in entities
+            )
+        for index, (entity, stem) in enumerate(wanted):
             placement = place(
                 flow,
                 scenario,
                 entity=entity,
                 numbering=options.numbering,
-                remarks=options.remarks,
+                remarks=False if "remarks" in exclude else options.remarks,
                 wrap=options.wrap,
                 theme=options.theme,
                 all_scenarios=every,
+                level=options.level,
+                level_internal=options.level_internal,
+                exclude=exclude,
+                header=options.multi_tier_header,
+                callouts=True if options.callout_remarks else None,
             )
-            stem = (
-                f"{scenario.slug}/sequence"
-                if entity is None
-                else f"{scenario.slug}/interface-{entity_file_name(entity)}"
-            )
+            full = index == 0 and "full" in options.views
+            chosen = resolve_interface(flow, entity) if entity is not None else None
             views.append(
                 DiagramView(
                     scenario,
-                    entity,
-                    layout(placement, page_height=options.page_height, date=options.date),
+                    None if full else entity,
+                    _placed_layout(placement, options),
                     stem,
+                    label=chosen.label if chosen is not None else entity,
+                    level=options.level,
                 )
             )
     return views
@@ -174,11 +230,19 @@ def plan_documents(
         for scenario in scenarios:
 
             def make(scenario: ir.Scenario = scenario) -> str:
-                return render_graph(collaboration_graph(flow, scenario))
+                graph = collaboration_graph(
+                    flow,
+                    scenario,
+                    level=options.level,
+                    interface=options.interface,
+                    internal=options.level_internal,
+                )
+                return render_graph(graph)
 
             collab[scenario.slug] = make
             if "svg" in options.formats:
-                documents.append(Document(f"{scenario.slug}/collaboration.svg", make))
+                suffix = level_stem_suffix(options)
+                documents.append(Document(f"{scenario.slug}/collaboration{suffix}.svg", make))
     if "html" in options.formats:
         from callflow.render import html
 

@@ -33,7 +33,13 @@ from markupsafe import Markup
 
 from callflow import __version__, ir
 from callflow.diagnostics import Diagnostic
-from callflow.render.documents import DiagramView, Document, RenderOptions, svg_documents
+from callflow.render.documents import (
+    DiagramView,
+    Document,
+    RenderOptions,
+    level_stem_suffix,
+    svg_documents,
+)
 from callflow.render.svg import render_page
 
 __all__ = ["ASSETS", "hierarchy_rows", "href", "inline_svg", "site_documents"]
@@ -172,9 +178,8 @@ class _Site:
     def summary_path(scenario: ir.Scenario) -> str:
         return f"{scenario.slug}/summary.html"
 
-    @staticmethod
-    def collab_path(scenario: ir.Scenario) -> str:
-        return f"{scenario.slug}/collaboration.html"
+    def collab_path(self, scenario: ir.Scenario) -> str:
+        return f"{scenario.slug}/collaboration{level_stem_suffix(self.options)}.html"
 
     def full_view(self, scenario: ir.Scenario) -> DiagramView | None:
         return next((v for v in self.views_of.get(scenario.slug, ()) if v.entity is None), None)
@@ -182,7 +187,7 @@ class _Site:
     def view_label(self, view: DiagramView) -> str:
         if view.entity is None:
             return "Sequence diagram"
-        return self.labels.get(view.entity, view.entity)
+        return view.label or self.labels.get(view.entity, view.entity)
 
     def svg_paths(self, view: DiagramView) -> list[str]:
         if "svg" not in self.options.formats:
@@ -228,7 +233,13 @@ class _Site:
         context_svg: Markup | None = None
         context_note: str | None = None
         try:
-            context_svg = inline_svg(render_graph(context_graph(self.flow, self.all_scenarios)))
+            graph = context_graph(
+                self.flow,
+                self.all_scenarios,
+                level=self.options.level,
+                interface=self.options.interface,
+            )
+            context_svg = inline_svg(render_graph(graph))
         except GraphvizMissing as exc:
             context_note = str(exc)
         scenarios = []
@@ -289,8 +300,9 @@ class _Site:
             view=view,
             scenario=view.scenario,
             layout=view.layout,
-            kind="Sequence diagram" if view.entity is None else "Interface view",
-            entity_label=self.labels.get(view.entity, view.entity) if view.entity else None,
+            kind=("Sequence diagram" if view.entity is None else "Interface view")
+            + (f" ({view.level} level)" if view.level else ""),
+            entity_label=self.view_label(view) if view.entity else None,
             message_count=len(view.layout.messages),
             pages=pages,
             sticky_height=header_height,
