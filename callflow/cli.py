@@ -1184,8 +1184,11 @@ def _render_project(
     if broken:
         click.echo(reporter.render(broken), nl=False, err=True)
         return True
+    from callflow.render.views import resolve_interface
+
     if options.entity is not None and not any(
-        flow.flow.architecture.entity(options.entity) for flow in every
+        flow.flow is not None and resolve_interface(flow.flow, options.entity) is not None
+        for flow in every
     ):
         raise click.UsageError(f"--entity {options.entity}: no model of {path} declares it")
     if not views_given:  # EventStudio draws a document's sequence diagrams

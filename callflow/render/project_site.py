@@ -33,6 +33,7 @@ from callflow.project import (
     interface_members,
 )
 from callflow.render.documents import Document, RenderOptions, plan_documents
+from callflow.render.views import resolve_interface
 
 __all__ = ["DocumentPlan", "document_options", "plan_project"]
 
@@ -120,7 +121,7 @@ def _sequence_plan(
         if flow.flow is None or not flow.scenarios:
             continue
         chosen = options
-        if options.entity is not None and flow.flow.architecture.entity(options.entity) is None:
+        if options.entity is not None and resolve_interface(flow.flow, options.entity) is None:
             chosen = dataclasses.replace(
                 options, views=tuple(v for v in options.views if v != "interface")
             )
@@ -219,7 +220,8 @@ def _context_plan(
         return plan
 
     def make() -> str:
-        return render_graph(context_graph(merged, scenarios))
+        # the document's interactionLevel folds the nodes as in its sequence diagrams
+        return render_graph(context_graph(merged, scenarios, level=options.level))
 
     if "svg" in options.formats:
         plan.context = prefix + "context.svg"
