@@ -257,6 +257,8 @@ class Message(Statement):
     receiver_tags: tuple[str | None, ...] = ()
     #: ``invokes`` / ``returns``: a method call and its return (never SIP)
     call_kind: CallKind = "message"
+    #: one hop of a cascade (``A -> B -> C``): EventStudio's default_cascaded_message_style
+    cascade: bool = False
     #: derived once at construction (fdl.md section 4): read on every rule's hot path
     is_sip: bool = field(init=False, repr=False, compare=False)
     headers: tuple[Header, ...] = field(init=False, repr=False, compare=False)

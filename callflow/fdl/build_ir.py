@@ -499,6 +499,8 @@ class IRBuilder(Transformer):
         # the remark and the link belong to the statement once: on its last message
         for built in messages[:-1]:
             _amend(built, remark=None, link=None)
+        for built in messages:
+            _amend(built, cascade=True)
         return Several(tuple(messages))
 
     def multicast(self, children: list[Any]) -> ir.Message:

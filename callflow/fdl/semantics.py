@@ -234,7 +234,11 @@ STYLE_ATTRIBUTES_IGNORED = ("match", "blockRemarkFormatting")
 #: the line patterns EventStudio's style files use: dashed and dotted
 LINE_PATTERNS = ("- -", "-", ".", ". .", "solid")
 #: theme keys callflow honours; every other key is read and reported as not honoured
-THEME_KEYS_HONOURED = ("remarkType", "assignSequenceNumbersInSequenceDiagrams")
+THEME_KEYS_HONOURED = (
+    "remarkType",
+    "assignSequenceNumbersInSequenceDiagrams",
+    "sequenceDiagramHeader",
+)
 #: link schemes that become links (anything else is drawn as plain text)
 LINK_SCHEMES = ("http:", "https:", "mailto:")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")

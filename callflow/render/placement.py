@@ -323,6 +323,8 @@ def _message_defaults(message: ir.Message) -> tuple[str, ...]:
         return ("default_returns_style",)
     if message.is_multicast:
         return ("default_multicast_style", "default_message_style")
+    if message.cascade:
+        return ("default_cascaded_message_style", "default_message_style")
     return ("default_message_style",)
 
 

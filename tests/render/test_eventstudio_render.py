@@ -408,6 +408,20 @@ def test_default_styles_apply_to_statements_without_one() -> None:
     assert all(line.get("style") == "stroke:#00aa00;stroke-width:0.75" for line in lifelines(root))
 
 
+def test_cascade_hops_take_the_cascaded_default_style() -> None:
+    """inc.FDL's default_cascaded_message_style: every hop of `A -> B -> C`, and only them."""
+    head = (
+        "style default_message_style: color=BLUE\n"
+        "style default_cascaded_message_style: color=DARKORANGE\n"
+    )
+    _, root, _ = drawn("Fwd : A -> B -> C\nPing : A -> B", head=head)
+    assert [arrows(group(root, n))[0].get("style") for n in (1, 2, 3)] == [
+        "stroke:darkorange",
+        "stroke:darkorange",
+        "stroke:blue",
+    ]
+
+
 def test_group_styles_colour_header_cells() -> None:
     arch = "system: [_sys] North\neternal: A in North, B in North\n"
     _, root, _ = drawn(
