@@ -52,11 +52,16 @@ def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
 
 
 def merge_scenarios(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
-    """Report findings equal in (code, location, message) once, listing their scenarios."""
-    merged: dict[tuple[str, SourceLocation, str], Diagnostic] = {}
-    order: list[tuple[str, SourceLocation, str]] = []
+    """Report findings equal in (code, location, message) once, listing their scenarios.
+
+    The location is the place in the text, whichever ``#include`` chain reached it: a
+    finding in a shared include file (an EventStudio project's inc.FDL, read by every
+    model) is reported once, with the first chain."""
+    merged: dict[tuple[object, ...], Diagnostic] = {}
+    order: list[tuple[object, ...]] = []
     for diag in diagnostics:
-        key = (diag.code, diag.loc, diag.message)
+        loc = diag.loc
+        key = (diag.code, loc.file, loc.line, loc.col, loc.end_line, loc.end_col, diag.message)
         seen = merged.get(key)
         if seen is None:
             merged[key] = diag

@@ -678,7 +678,8 @@ class Flow:
     styles: tuple[StyleDef, ...] = ()  # style and theme definitions, in order
 
     def style(self, name: str, kind: str = "style") -> StyleDef | None:
-        for definition in self.styles:
+        """The definition of a style or theme; a later one of a name replaces an earlier."""
+        for definition in reversed(self.styles):
             if definition.name == name and definition.kind == kind:
                 return definition
         return None

@@ -1042,8 +1042,11 @@ def load_flows(
             flows.append(ProjectFlow(entry, result.flow, (), diagnostics, True, pairs))
             continue
         named = tuple(name_scenarios(entry, expansion.scenarios, used))
+        flow = result.flow
+        if flow.title is None:  # EventStudio titles a scenario's diagrams with its name
+            flow = replace(flow, title=entry.name)
         flows.append(
-            ProjectFlow(entry, result.flow, named, tuple(result.diagnostics), False, pairs, named)
+            ProjectFlow(entry, flow, named, tuple(result.diagnostics), False, pairs, named)
         )
     return flows
 

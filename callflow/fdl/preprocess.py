@@ -286,12 +286,38 @@ def preprocess_text(
     return pre.result(filename), pre.diagnostics
 
 
+#: callflow's stand-ins for the include files EventStudio installs (``<colors.FDL>``, the
+#: theme files ``<pastel.FDL>`` ...): last on the search path, as a system folder is, so a
+#: project's own copy of any of them wins
+EVENTSTUDIO_INCLUDE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "eventstudio")
+
+
+def _project_folder_above(folder: str, levels: int = 4) -> str | None:
+    """The nearest folder at or above ``folder`` (a few levels up) that holds an EventStudio
+    ``project.scn.json``: a model in ``model/`` finds the project's ``include/`` then."""
+    current = os.path.abspath(folder)
+    for _ in range(levels):
+        if os.path.isfile(os.path.join(current, "project.scn.json")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    return None
+
+
 def _search_path(include_dirs: Sequence[PathArg], main_dir: str) -> list[str]:
-    """The include search path: the given folders (absolute, once each), then ``include/``."""
+    """The include search path: the given folders (absolute, once each), then ``include/``
+    beside the main file, then the ``include/`` of the EventStudio project the main file
+    is in, then callflow's stand-ins for EventStudio's installed include files."""
     folders = [os.path.abspath(os.fspath(folder)) for folder in include_dirs]
     default = os.path.join(main_dir, DEFAULT_INCLUDE_FOLDER)
     if os.path.isdir(default):
         folders.append(default)
+    project = _project_folder_above(main_dir)
+    if project is not None and os.path.isdir(os.path.join(project, DEFAULT_INCLUDE_FOLDER)):
+        folders.append(os.path.join(project, DEFAULT_INCLUDE_FOLDER))
+    folders.append(EVENTSTUDIO_INCLUDE)
     unique: list[str] = []
     for folder in folders:
         if folder not in unique:
@@ -1633,11 +1659,14 @@ class _Preprocessor:
         where: SourceLocation,
         line: str,
     ) -> None:
+        # callflow's own stand-ins are not a folder the user chose: not named here
+        folders = [folder for folder in folders if folder != EVENTSTUDIO_INCLUDE]
         if outside is not None:
-            if len(self.roots) == 1:
+            chosen = [r for r in self.roots[1:] if r != os.path.realpath(EVENTSTUDIO_INCLUDE)]
+            if not chosen:
                 allowed = f"the project root {self.root} (use --root to allow it)"
             else:
-                others = ", ".join(self.roots[1:])
+                others = ", ".join(chosen)
                 allowed = (
                     f"the project root {self.root} and the include folders {others} "
                     "(use --root or -I to allow it)"

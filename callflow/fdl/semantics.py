@@ -257,17 +257,21 @@ def _style_warnings(flow: ir.Flow, source: PreprocessedSource | None) -> list[Di
     styles = {d.name for d in flow.styles if d.kind == "style"}
     themes = {d.name for d in flow.styles if d.kind == "theme"}
     for definition in flow.styles:
+        if definition.kind == "theme":
+            # one warning per theme (a real theme sets a score of fonts and sizes)
+            ignored = [a for a in definition.attributes if a.key not in THEME_KEYS_HONOURED]
+            if ignored:
+                keys = ", ".join(a.key for a in ignored)
+                what = "attribute is" if len(ignored) == 1 else f"{len(ignored)} attributes are"
+                warn(
+                    "FDL314",
+                    "style.not-honoured",
+                    ignored[0].loc,
+                    f"theme {definition.name}: {what} not honoured by callflow (drawn with "
+                    f"callflow's own layout): {keys}",
+                )
+            continue
         for attr in definition.attributes:
-            if definition.kind == "theme":
-                if attr.key not in THEME_KEYS_HONOURED:
-                    warn(
-                        "FDL314",
-                        "style.not-honoured",
-                        attr.loc,
-                        f"theme attribute '{attr.key}' is not honoured by callflow "
-                        "(drawn with callflow's own layout)",
-                    )
-                continue
             message = _style_attribute_problem(attr)
             if message is not None:
                 warn("FDL314", "style.not-honoured", attr.loc, message)

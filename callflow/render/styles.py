@@ -86,13 +86,17 @@ class StyleBook:
     def __init__(self, flow: ir.Flow) -> None:
         self.looks: dict[str, Look] = {}
         self.themes: dict[str, ir.StyleDef] = {}
+        # a later definition of a name replaces an earlier one: a project's inc.FDL
+        # redefines the default styles of the theme file it includes first
         for definition in flow.styles:
             if definition.kind == "theme":
-                self.themes.setdefault(definition.name, definition)
-            elif definition.name not in self.looks:
+                self.themes[definition.name] = definition
+            else:
                 look = look_of(definition.attributes)
                 if look is not None:
                     self.looks[definition.name] = look
+                else:
+                    self.looks.pop(definition.name, None)
 
     def __bool__(self) -> bool:
         return bool(self.looks)
