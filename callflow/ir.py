@@ -508,7 +508,10 @@ class Remark(Statement):
 class BlockRemark(Statement):
     """``|= text =|``: a remark drawn across the whole diagram, on a row of its own."""
 
-    text: str
+    text: str  # white space collapsed: the text a wrapped block remark draws
+    #: the lines as written, common indentation removed (``blockRemarkFormatting =
+    #: "verbatim"``: a code fragment keeps its layout)
+    lines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -48,6 +48,23 @@ def remark_text(token_text: str) -> str:
     return _SPACES.sub(" ", inner).strip()
 
 
+def verbatim_lines(inner: str) -> tuple[str, ...]:
+    """A block remark's lines as written: blank first and last lines dropped, the
+    indentation the lines after the first share removed (the first line starts right
+    after ``|=``), trailing blanks stripped; tabs read as four spaces."""
+    lines = [line.rstrip().replace("\t", "    ") for line in inner.split("\n")]
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        return ()
+    first, rest = lines[0].strip(), lines[1:]
+    indents = [len(line) - len(line.lstrip()) for line in rest if line.strip()]
+    cut = min(indents) if indents else 0
+    return (first, *(line[cut:] for line in rest))
+
+
 #: tokens that end a statement as its trailing remark
 REMARK_TOKENS = frozenset({"REMARK", "PCT_REMARK", "BAR_REMARK"})
 
@@ -721,7 +738,10 @@ class IRBuilder(Transformer):
 
     def block_remark(self, children: list[Any]) -> ir.BlockRemark:
         (token,) = children
-        return ir.BlockRemark(text=remark_text(str(token)), loc=self.ctx.loc(token))
+        text = str(token)
+        return ir.BlockRemark(
+            text=remark_text(text), lines=verbatim_lines(text[2:-2]), loc=self.ctx.loc(token)
+        )
 
     def pause(self, children: list[Any]) -> ir.Pause:
         (token,), end = self._split_end(children)

@@ -228,9 +228,10 @@ STYLE_ATTRIBUTES = (
     "linewidth",
     "font",
     "fontsize",
+    "blockRemarkFormatting",
 )
 #: EventStudio style attributes callflow reads but does not honour (a warning says so)
-STYLE_ATTRIBUTES_IGNORED = ("match", "blockRemarkFormatting")
+STYLE_ATTRIBUTES_IGNORED = ("match",)
 #: the line patterns EventStudio's style files use: dashed and dotted
 LINE_PATTERNS = ("- -", "-", ".", ". .", "solid")
 #: theme keys callflow honours; every other key is read and reported as not honoured
@@ -339,4 +340,8 @@ def _style_attribute_problem(attr: ir.Attribute) -> str | None:
         return f'linepattern="{value}": callflow draws "- -" (dashed) and "." (dotted) (ignored)'
     if key in ("fontsize", "linewidth") and not _NUMBER.fullmatch(value.strip()):
         return f"{key}={value}: not a number (ignored)"
+    if key == "blockRemarkFormatting" and value.strip() not in ("verbatim", "left-align"):
+        return (
+            f'blockRemarkFormatting="{value}": callflow draws "verbatim" and "left-align" (ignored)'
+        )
     return None

@@ -742,9 +742,13 @@ def _row_shapes(
     if kind == "block-remark":  # EventStudio's |= =|: across the whole diagram
         width = lifeline_right - lifeline_left
         size = _size(look, s.remark_size)
-        lines = wrap_text(row.text, width - 16, size)
+        verbatim = look is not None and look.verbatim
+        # verbatim: the lines as written (a code fragment), spaces kept; else wrapped
+        lines = row.text.split("\n") if verbatim else wrap_text(row.text, width - 16, size)
         h = s.line * len(lines) + 10
         text_css = _text_css(look)
+        if verbatim:
+            text_css = ";".join(p for p in (text_css, "white-space:pre") if p)
         items = [Rect(_fmt(lifeline_left), 6, _fmt(width), h, "blockrem", style=_box_css(look))]
         for i, t in enumerate(lines):
             y = _fmt(6 + 15 + s.line * i)

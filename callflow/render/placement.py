@@ -668,9 +668,10 @@ def _statement_row(
                 link=link,
             )
         case ir.BlockRemark():
+            verbatim = look is not None and look.verbatim and statement.lines
             return Row(
                 "block-remark",
-                statement.text,
+                "\n".join(statement.lines) if verbatim else statement.text,
                 (),
                 remark,
                 depth=depth,

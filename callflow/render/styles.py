@@ -42,6 +42,8 @@ class Look:
     width: float | None = None  # line width in px
     font: str | None = None  # font family (plain words)
     size: float | None = None  # font size in px
+    #: ``blockRemarkFormatting = "verbatim"``: a block remark keeps its lines as written
+    verbatim: bool = False
 
 
 def _number(value: str, low: float, high: float) -> float | None:
@@ -77,6 +79,8 @@ def look_of(attributes: Iterable[ir.Attribute]) -> Look | None:
             family = " ".join(value.split())
             if _FONT.fullmatch(family):
                 values["font"] = family
+        elif key == "blockremarkformatting" and value.strip().lower() == "verbatim":
+            values["verbatim"] = True
     return Look(**values) if values else None  # type: ignore[arg-type]
 
 

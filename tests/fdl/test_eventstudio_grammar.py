@@ -524,7 +524,8 @@ def test_unknown_style_attributes_and_colours_are_warnings_never_errors() -> Non
     assert found == [
         "1:29 FDL314 bgcolor=bogus: not a colour name or #rrggbb (ignored)",
         "1:44 FDL314 unknown style attribute 'shade' (ignored; callflow draws color, bgcolor, "
-        "textcolor, paramcolor, linepattern, linewidth, font, fontsize)",
+        "textcolor, paramcolor, linepattern, linewidth, font, fontsize, "
+        "blockRemarkFormatting)",
         "1:53 FDL314 style attribute 'match' is not honoured by callflow (ignored)",
     ]
 
@@ -536,3 +537,20 @@ def test_undefined_styles_and_themes_and_unsafe_links_are_warnings() -> None:
     assert [f.split(" ", 2)[1] for f in found] == ["FDL313", "FDL313", "FDL313", "FDL315"]
     assert "{Dark} names no theme" in found[1]
     assert "<javascript:alert(1)>" in found[3]
+
+
+def test_block_remark_keeps_its_lines_for_verbatim_styles() -> None:
+    (block,) = body("|= first line\n     second\n       indented =|")
+    assert isinstance(block, ir.BlockRemark)
+    assert block.text == "first line second indented"
+    assert block.lines == ("first line", "second", "  indented")
+
+
+def test_one_warning_per_theme_naming_what_is_not_honoured() -> None:
+    found = warnings_of(
+        'theme Plain: remarkType = "callout", paperSize = "A4",\n    remarkFont = "Arial"\n'
+    )
+    assert found == [
+        "1:38 FDL314 theme Plain: 2 attributes are not honoured by callflow (drawn with "
+        "callflow's own layout): paperSize, remarkFont"
+    ]

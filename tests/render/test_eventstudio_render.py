@@ -538,3 +538,20 @@ def test_reference_flow_needs_no_eventstudio_stylesheet() -> None:
     assert not lay.extra_css and lay.markers == ()
     (svg,) = render_svg(lay)
     assert ".tag{" not in svg and " style=" not in svg and "<a " not in svg
+
+
+def test_verbatim_block_remark_keeps_its_lines() -> None:
+    """inc.FDL's _code style: blockRemarkFormatting="verbatim" draws a code fragment as
+    written (lines and indentation kept); without it a block remark is wrapped text."""
+    head = 'style _code: font="Courier New", blockRemarkFormatting="verbatim"\n'
+    body = (
+        "[_code] |= int answer(void)\n"
+        "        {\n"
+        "            return 42;\n"
+        "        } =|\n"
+        "|= plain\n   words =|"
+    )
+    _, root, _ = drawn(body, head=head)
+    code = [t for t in texts(root, "blockrem-t") if "white-space:pre" in (t.get("style") or "")]
+    assert [t.text for t in code] == ["int answer(void)", "{", "    return 42;", "}"]
+    assert "plain words" in [t.text for t in texts(root, "blockrem-t")]
