@@ -239,6 +239,7 @@ THEME_KEYS_HONOURED = (
     "remarkType",
     "assignSequenceNumbersInSequenceDiagrams",
     "sequenceDiagramHeader",
+    "displayParentInLightWeightHeader",
 )
 #: link schemes that become links (anything else is drawn as plain text)
 LINK_SCHEMES = ("http:", "https:", "mailto:")

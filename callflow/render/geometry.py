@@ -280,7 +280,11 @@ def _column_positions(
     widths = [
         s.separator_width
         if c.separator
-        else max(s.min_column, max(text_width(t, s.entity_size) for t in _entity_lines(c, s)) + 16)
+        else max(
+            s.min_column,
+            max(text_width(t, s.entity_size) for t in _entity_lines(c, s)) + 16,
+            text_width(c.parent_label or "", s.group_size) + 16,
+        )
         for c in columns
     ]
     n = len(columns)
@@ -418,7 +422,11 @@ def _header(
                 )
         y += s.header_row + s.header_gap
     lines_per_column = [_entity_lines(c, s) for c in placement.columns]
-    box_h = max(34.0, 10 + 13 * max((len(lines) for lines in lines_per_column), default=1))
+    parents = any(c.parent_label for c in placement.columns)  # one more line for them
+    box_h = max(
+        34.0,
+        10 + 13 * (max((len(lines) for lines in lines_per_column), default=1) + parents),
+    )
     for column, lines in zip(placement.columns, lines_per_column, strict=True):
         if column.separator:
             continue  # an empty space: no box
@@ -433,11 +441,18 @@ def _header(
             cls += " dynamic"
         look = column.look
         items.append(Rect(_fmt(cx - w / 2), y, _fmt(w), box_h, cls, rx=3, style=_box_css(look)))
-        top = y + box_h / 2 - 13 * len(lines) / 2 + 10
+        shown = len(lines) + (1 if column.parent_label else 0)
+        top = y + box_h / 2 - 13 * shown / 2 + 10
         text_css = _text_css(look)
         for i, text in enumerate(lines):
             items.append(
                 Text(_fmt(cx), _fmt(top + 13 * i), text, "ent-t", "middle", style=text_css)
+            )
+        if column.parent_label:  # EventStudio's displayParentInLightWeightHeader
+            fill = f"fill:{look.textcolor}" if look is not None and look.textcolor else None
+            y_parent = _fmt(top + 13 * len(lines))
+            items.append(
+                Text(_fmt(cx), y_parent, column.parent_label, "ent-p-t", "middle", style=fill)
             )
     if remarks_x is not None:
         top = 40.0

@@ -22,6 +22,7 @@ from callflow.render.views import (
     resolve_interface,
     theme_callouts,
     theme_header,
+    theme_parent_in_header,
 )
 
 DEFAULT_WRAP = 48
@@ -80,6 +81,9 @@ class Column:
     #: the other entities sharing this column's axis (``dynamic: A | B``)
     aliases: tuple[str, ...] = ()
     look: Look | None = None  # the entity's (or its default) style
+    #: the parent group's label, shown under the name in EventStudio's single-tier
+    #: header when a theme says ``displayParentInLightWeightHeader = "true"``
+    parent_label: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -837,6 +841,8 @@ def place(
         view = f"interface:{entity}"
     if header is None:
         header = theme_header(flow, scenario)
+    if header is False and theme_parent_in_header(flow, scenario):
+        columns = _with_parent_labels(flow, columns)
     return Placement(
         title=title,
         scenario=scenario.name,
@@ -850,6 +856,18 @@ def place(
         theme=theme if theme is not None else (flow.option("theme") or "default"),
         callouts=callouts if callouts is not None else theme_callouts(flow, scenario),
     )
+
+
+def _with_parent_labels(flow: ir.Flow, columns: Sequence[Column]) -> list[Column]:
+    """Each entity column with its nearest group's label (a folded column has none)."""
+    out: list[Column] = []
+    for column in columns:
+        entity = flow.architecture.entity(column.name)
+        parents = flow.architecture.ancestors(column.name) if entity is not None else ()
+        if parents and not column.separator:
+            column = replace(column, parent_label=parents[0].label)
+        out.append(column)
+    return out
 
 
 def _drop_empty_groups(rows: list[Row]) -> list[Row]:

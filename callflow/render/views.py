@@ -212,6 +212,12 @@ def theme_callouts(flow: ir.Flow, scenario: ir.Scenario) -> bool:
     return "callout" in _theme_value(flow, scenario, "remarkType")
 
 
+def theme_parent_in_header(flow: ir.Flow, scenario: ir.Scenario) -> bool:
+    """A feature theme of the scenario says ``displayParentInLightWeightHeader = "true"``:
+    the single-tier header names each entity's parent under its name."""
+    return "true" in _theme_value(flow, scenario, "displayParentInLightWeightHeader")
+
+
 def theme_header(flow: ir.Flow, scenario: ir.Scenario) -> bool | None:
     """``sequenceDiagramHeader`` of the scenario's feature themes: True for
     ``multi-tier-header``, False for ``single-tier-light-weight``, None when unset."""

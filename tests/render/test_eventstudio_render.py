@@ -555,3 +555,23 @@ def test_verbatim_block_remark_keeps_its_lines() -> None:
     code = [t for t in texts(root, "blockrem-t") if "white-space:pre" in (t.get("style") or "")]
     assert [t.text for t in code] == ["int answer(void)", "{", "    return 42;", "}"]
     assert "plain words" in [t.text for t in texts(root, "blockrem-t")]
+
+
+def test_single_tier_header_names_each_parent_when_the_theme_says_so() -> None:
+    """The template's theme: sequenceDiagramHeader = "single-tier-light-weight" and
+    displayParentInLightWeightHeader = "true": no group rows, the parent under each name."""
+    text = (
+        'theme T: sequenceDiagramHeader = "single-tier-light-weight",\n'
+        '    displayParentInLightWeightHeader = "true"\n'
+        'component: Core "Core network"\neternal: A in Core, B\n'
+        '{T} feature "f" {\n    Ping : A -> B\n}\n'
+    )
+    result = parse_text(text, "t.fdl")
+    assert result.flow is not None and result.ok
+    (scenario,) = expand_scenarios(result.flow).scenarios
+    placement = place(result.flow, scenario)
+    assert placement.header_rows == ()
+    assert [c.parent_label for c in placement.columns] == ["Core network", None]
+    (page,) = render_svg(layout(placement))
+    root = ET.fromstring(page)
+    assert [t.text for t in texts(root, "ent-p-t")] == ["Core network"]
