@@ -598,31 +598,32 @@ def render(
     chosen_views = VIEWS if not views or "all" in views else tuple(v for v in VIEWS if v in views)
     chosen_formats = _csv_choice(formats, ("svg", "html"), "--format")
     chosen_exclude = _csv_choice(exclude, EXCLUDES, "--exclude") if exclude is not None else ()
-    # EventStudio's document settings, for a plain flow (a project's documents have theirs)
-    view_settings = {
-        "level": level,
-        "level_internal": level_internal,
-        "exclude": chosen_exclude,
-        "page": page,
-        "multi_tier_header": None if header is None else header == "multi",
-        "callout_remarks": callout_remarks,
-        "level_suffix": True,
-    }
+    # what every flow and project shares; a project's documents bring their own settings
+    base = RenderOptions(
+        views=chosen_views,
+        formats=chosen_formats,
+        entity=entity,
+        page_height=page_height,
+        numbering=numbering,
+        remarks=remarks,
+        wrap=wrap,
+        theme=theme,
+        date=date_from_environment(),
+        level_internal=level_internal,
+    )
+    # EventStudio's document settings, for a plain flow
+    options = dataclasses.replace(
+        base,
+        level=level,
+        exclude=chosen_exclude,
+        page=page,
+        multi_tier_header=None if header is None else header == "multi",
+        callout_remarks=callout_remarks,
+        level_suffix=True,
+    )
     failed = False
     for path in files:
         if _project_folder(path) is not None:  # an EventStudio project: its documents
-            base = RenderOptions(
-                views=chosen_views,
-                formats=chosen_formats,
-                entity=entity,
-                page_height=page_height,
-                numbering=numbering,
-                remarks=remarks,
-                wrap=wrap,
-                theme=theme,
-                date=date_from_environment(),
-                level_internal=level_internal,  # the rest: each document's own settings
-            )
             several = len(files) > 1
             failed = _render_project(path, front_end, output, several, base, bool(views)) or failed
             continue
@@ -639,18 +640,6 @@ def render(
         every = loaded.every
         # the design review feeds the HTML site's findings; SVG alone only draws
         findings = _project_review(loaded) if "html" in chosen_formats else []
-        options = RenderOptions(
-            views=chosen_views,
-            formats=chosen_formats,
-            entity=entity,
-            page_height=page_height,
-            numbering=numbering,
-            remarks=remarks,
-            wrap=wrap,
-            theme=theme,
-            date=date_from_environment(),
-            **view_settings,  # type: ignore[arg-type]
-        )
         out_dir = _output_dir(path, output, len(files) > 1)
         documents = plan_documents(flow, loaded.scenarios, options, findings, all_scenarios=every)
         try:
