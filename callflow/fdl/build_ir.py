@@ -7,6 +7,7 @@ mapped back through the preprocessor's line origins to the file the user wrote.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -357,7 +358,22 @@ class IRBuilder(Transformer):
         return ir.FileCase(tuple(legs), self.ctx.loc(keyword))
 
     def file_leg(self, children: list[Any]) -> ir.FileLeg:
-        keyword, label, *body = children
+        keyword, label, *items = children
+        body: list[ir.Feature | ir.FileCase] = []
+        for item in items:
+            if not isinstance(item, LooseRemark):
+                body.append(item)
+            elif body and isinstance(body[-1], ir.Feature):  # as between top-level features
+                feature = body[-1]
+                body[-1] = dataclasses.replace(feature, body=attach_remarks([*feature.body, item]))
+            else:
+                self.ctx.warning(
+                    "FDL310",
+                    "semantic.unsupported",
+                    item.loc,
+                    "a remark here belongs to no statement: callflow does not draw it "
+                    "(move it into a feature)",
+                )
         return ir.FileLeg(unquote(str(label)), tuple(body), self.ctx.loc(keyword, label))
 
     def loose_remark(self, children: list[Any]) -> LooseRemark:

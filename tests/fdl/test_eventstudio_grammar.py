@@ -554,3 +554,21 @@ def test_one_warning_per_theme_naming_what_is_not_honoured() -> None:
         "1:38 FDL314 theme Plain: 2 attributes are not honoured by callflow (drawn with "
         "callflow's own layout): paperSize, remarkFont"
     ]
+
+
+def test_remark_lines_inside_a_file_level_case() -> None:
+    flow = parse_ok(
+        ARCH + "case {\n"
+        '  leg "a":\n'
+        "    % before any feature: nothing to attach to\n"
+        '    feature "one" {\n      Ping : A -> B\n    }\n'
+        "    % after it: the feature's last statement\n"
+        "}\n"
+    )
+    leg = flow.body[0].legs[0]  # type: ignore[union-attr]
+    assert leg.body[0].body[0].remark == "after it: the feature's last statement"
+    found = warnings_of(ARCH + 'case {\n  leg "a":\n    % lost\n    feature "f" {\n    }\n}\n')
+    assert found == [
+        "5:5 FDL310 a remark here belongs to no statement: callflow does not draw it "
+        "(move it into a feature)"
+    ]
