@@ -69,17 +69,19 @@ def verbatim_lines(inner: str) -> tuple[str, ...]:
 #: tokens that end a statement as its trailing remark
 REMARK_TOKENS = frozenset({"REMARK", "PCT_REMARK", "BAR_REMARK"})
 
-#: arrow token -> (drawn style, lost, written receiver first)
+#: arrow text -> (drawn style, lost, written receiver first)
 _ARROWS: dict[str, tuple[ir.ArrowStyle, bool, bool]] = {
-    "ARROW": ("normal", False, False),
-    "LOST_ARROW": ("normal", True, False),
-    "LOST_X_ARROW": ("normal", True, False),
-    "REV_ARROW": ("normal", False, True),
-    "BOLD_ARROW": ("bold", False, False),
-    "BOLD_REV_ARROW": ("bold", False, True),
-    "MEDIA_ARROW": ("bidirectional", False, False),
-    "BOLD_BIDI_ARROW": ("bold-bidirectional", False, False),
+    "->": ("normal", False, False),
+    "-x": ("normal", True, False),
+    "->X": ("normal", True, False),
+    "<-": ("normal", False, True),
+    "=>": ("bold", False, False),
+    "<=": ("bold", False, True),
+    "<->": ("bidirectional", False, False),
+    "<=>": ("bold-bidirectional", False, False),
 }
+#: a tagged end (``"San Francisco"-"94123"``, ``SMF-N4``): the name, the tag
+_TAGGED = re.compile(r'("(?:[^"\\\n]|\\.)*"|[A-Za-z_][A-Za-z0-9_]*)-(.*)', re.DOTALL)
 
 _QUOTED_STATUS = re.compile(r"([1-6][0-9][0-9]) +(\S.*)")
 
@@ -194,18 +196,19 @@ class IRBuilder(Transformer):
 
     @staticmethod
     def _split_end(children: list[Any]) -> tuple[list[Any], dict[str, Any]]:
-        """Separate a statement's end from its other children: the ``<link>`` (or the
-        None that stands for its absence) and the trailing remarks (``(* *)``, ``%``,
+        """Separate a statement's end from its other children: the ``<link>`` and the
+        trailing remarks (``(* *)``, ``%``,
         ``|* *|``; several are joined with a space). Returns the keyword arguments
         ``remark`` and ``link`` for the statement's constructor."""
         end = len(children)
         while end and getattr(children[end - 1], "type", None) in REMARK_TOKENS:
             end -= 1
-        remark = " ".join(remark_text(str(t)) for t in children[end:]) or None
+        remark = None
+        if end < len(children):
+            remark = " ".join(remark_text(str(t)) for t in children[end:])
         link: str | None = None
-        if end and (children[end - 1] is None or _is(children[end - 1], "LINK")):
-            token = children[end - 1]
-            link = str(token)[1:-1] if token is not None else None
+        if end and getattr(children[end - 1], "type", None) == "LINK":
+            link = str(children[end - 1])[1:-1]
             end -= 1
         return children[:end], {"remark": remark, "link": link}
 
@@ -437,10 +440,6 @@ class IRBuilder(Transformer):
         lines = [self._name(first).text, *(unquote(str(t)) for t in more)]
         return ("lines", "\n".join(lines), first, more[-1])
 
-    def tagged_endpoint(self, children: list[Any]) -> tuple[str, Any, str]:
-        name, _dash, tag = children
-        return ("tag", name, self._text(tag))
-
     def _head(self, head: Any) -> tuple[str, int | None, str | None, Any, ir.SourceLocation]:
         """(name, code, reason, first token, name location) of a message's name part."""
         if isinstance(head, tuple) and head[0] == "lines":
@@ -455,26 +454,51 @@ class IRBuilder(Transformer):
                 code_tok,
                 self.ctx.loc(code_tok, last_name_tok),
             )
-        name = self._name(head).text  # reserved words cannot name messages either
-        if _is(head, "STRING"):  # "200 OK": a quoted status line is still one
+        named = self._name(head)  # reserved words cannot name messages either
+        name = named.text
+        if head.type == "STRING":  # "200 OK": a quoted status line is still one
             status = _QUOTED_STATUS.fullmatch(name)
             if status is not None:
-                return name, int(status.group(1)), status.group(2), head, self.ctx.loc(head)
-        return name, None, None, head, self.ctx.loc(head)
+                return name, int(status.group(1)), status.group(2), head, named.loc
+        return name, None, None, head, named.loc
 
-    def _endpoint(self, item: Any) -> tuple[ir.Name, str | None, Any]:
-        if isinstance(item, tuple):
-            return self._name(item[1]), item[2], item[1]
-        return self._name(item), None, item
+    def _endpoint(self, token: Any) -> tuple[ir.Name, str | None, Any]:
+        """(name, tag, token) of a message's end: a name, or a TAGGED ``name-tag``."""
+        if not _is(token, "TAGGED"):
+            return self._name(token), None, token
+        match = _TAGGED.match(str(token))
+        assert match is not None  # the terminal's own shape
+        name_text, tag = match.groups()
+        loc = self.ctx.loc(token)
+        name = unquote(name_text) if name_text.startswith('"') else name_text
+        return ir.Name(name, loc), unquote(tag) if tag.startswith('"') else tag, token
 
     def message(self, children: list[Any]) -> Any:
         children, end = self._split_end(children)
         head, params, *rest = children
         name, code, reason, first, name_loc = self._head(head)
+        if len(rest) == 3 and "TAGGED" not in (rest[0].type, rest[2].type):
+            # the common case, one arrow between two names without tags: one message
+            style, lost, reversed_ = _ARROWS[str(rest[1])]
+            left, right = self._name(rest[0]), self._name(rest[2])
+            return ir.Message(
+                name=name,
+                code=code,
+                reason=reason,
+                params=params or (),
+                sender=right if reversed_ else left,
+                receivers=(left if reversed_ else right,),
+                lost=lost,
+                arrow=style,
+                written_reversed=reversed_,
+                name_loc=name_loc,
+                loc=self.ctx.loc(first, rest[2]),
+                **end,
+            )
         origin = self._endpoint(rest[0])
         hops: list[tuple[Any, list[tuple[ir.Name, str | None, Any]]]] = []
         for item in rest[1:]:
-            if not isinstance(item, tuple) and getattr(item, "type", None) in _ARROWS:
+            if _is(item, "ARROW"):
                 hops.append((item, []))
             else:
                 hops[-1][1].append(self._endpoint(item))
@@ -491,7 +515,7 @@ class IRBuilder(Transformer):
         messages: list[ir.Message] = []
         start = origin
         for arrow, targets in hops:
-            style, lost, reversed_ = _ARROWS[arrow.type]
+            style, lost, reversed_ = _ARROWS[str(arrow)]
             if reversed_:
                 if len(targets) > 1:
                     self.ctx.error(

@@ -134,7 +134,7 @@ def _found_word(token: Any) -> str:
 
 #: terminals every statement or declaration may end with (EventStudio's link and remark
 #: forms): listing them in every "expected ..." would drown what is missing
-_QUIET = {"LINK", "REMARK", "PCT_REMARK", "BAR_REMARK", "VBAR", "TAG_DASH"}
+_QUIET = {"LINK", "REMARK", "PCT_REMARK", "BAR_REMARK", "VBAR", "TAGGED"}
 
 
 def expected_in_words(expected: Iterable[str]) -> str:
@@ -148,7 +148,7 @@ def expected_in_words(expected: Iterable[str]) -> str:
         names.discard("COLON")  # a declaration's `: Type` is EventStudio's, and optional
     if "COLON" in names and ("LPAR" in names or "REASON_WORD" in names or "KW_TAKES" in names):
         return "a message needs ':' and a 'from -> to' part (NAME(params) : A -> B)"
-    if {"ARROW", "LOST_ARROW"} <= names:
+    if "ARROW" in names and "_NL" not in names:
         return "expected '->' (or '-x' for a lost message) between the sender and the receiver"
     if "MEDIA_ARROW" in names:
         return "expected '<->' between the two media endpoints (media A <-> B)"
