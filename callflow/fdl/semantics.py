@@ -291,6 +291,14 @@ def _style_warnings(flow: ir.Flow, source: PreprocessedSource | None) -> list[Di
         check_style(node.style, node.loc)
     for separator in flow.architecture.separators:
         check_style(separator.style, separator.loc)
+        if separator.style is not None and separator.style in styles:
+            warn(
+                "FDL314",
+                "style.not-honoured",
+                separator.loc,
+                f"a separator is an empty space: callflow draws nothing for its style "
+                f"[{separator.style}]",
+            )
 
     def features(items: tuple[ir.Feature | ir.FileCase, ...]) -> list[ir.Feature]:
         out: list[ir.Feature] = []

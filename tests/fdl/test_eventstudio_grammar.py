@@ -306,9 +306,12 @@ def test_begin_and_end_action_singular_and_plural() -> None:
 def test_timers_short_forms() -> None:
     """timers.FDL: `Lima starts Guard`, `timeout Guard` (no entity: the starter's),
     `Lima starts periodic Beat`, `Lima stops Beat`."""
-    start, timeout, periodic, stop, long_form = body(
-        "A starts T300\ntimeout T300\nB starts periodic Beat\nB stops Beat\nC starts timer T1 5s"
+    start, timeout, periodic, stop, long_form, periodic_timer = body(
+        "A starts T300\ntimeout T300\nB starts periodic Beat\nB stops Beat\n"
+        "C starts timer T1 5s\nC starts periodic timer T2"
     )
+    assert isinstance(periodic_timer, ir.TimerStart) and periodic_timer.periodic
+    assert periodic_timer.timer.text == "T2"
     assert isinstance(start, ir.TimerStart) and not start.periodic
     assert isinstance(timeout, ir.TimerTimeout) and timeout.entity.text == "A"
     assert isinstance(periodic, ir.TimerStart) and periodic.periodic
@@ -571,4 +574,11 @@ def test_remark_lines_inside_a_file_level_case() -> None:
     assert found == [
         "5:5 FDL310 a remark here belongs to no statement: callflow does not draw it "
         "(move it into a feature)"
+    ]
+
+
+def test_a_styled_separator_says_its_style_draws_nothing() -> None:
+    found = warnings_of("style _gap: bgcolor=RED\neternal: A, [_gap] separator, B\n")
+    assert found == [
+        "2:20 FDL314 a separator is an empty space: callflow draws nothing for its style [_gap]"
     ]
