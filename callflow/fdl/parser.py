@@ -247,6 +247,16 @@ def _statement_first_line(lines: list[str], line: int) -> int:
     return first
 
 
+#: the remarks that may span lines, by their opening pair
+_CLOSERS = {"(*": "*)", "|*": "*|", "|=": "=|"}
+
+
+def _remark_opener(text: str, pos: int) -> str | None:
+    """The remark opener (``(*``, ``|*``, ``|=``) that starts at ``pos``, if any."""
+    pair = text[pos : pos + 2]
+    return pair if pair in _CLOSERS else None
+
+
 class _SyntaxErrorFound(Exception):
     def __init__(self, diagnostic: Diagnostic, line: int, stop: bool) -> None:
         super().__init__(diagnostic.message)
@@ -282,10 +292,11 @@ def _describe(error: UnexpectedInput, source: PreprocessedSource, text: str) -> 
                 )
             return _SyntaxErrorFound(diag, last_line, stop=True)
         line, col = token.line, token.column
-        if text.startswith("(*", token.start_pos or 0):
+        opener = _remark_opener(text, token.start_pos or 0)
+        if opener is not None:
             code, name = "FDL103", "syntax.unterminated-remark"
             loc = source.locate(line, col)
-            message = "unterminated remark: '(*' has no closing '*)'"
+            message = f"unterminated remark: '{opener}' has no closing '{_CLOSERS[opener]}'"
             diag = Diagnostic(
                 code, name, Severity.ERROR, loc, message, source_line=source.source_line(loc)
             )
@@ -323,9 +334,9 @@ def _describe(error: UnexpectedInput, source: PreprocessedSource, text: str) -> 
         if char == '"':
             code, name = "FDL103", "syntax.unterminated-string"
             message = "unterminated string: a string must end with '\"' on the same line"
-        elif char == "(" and text[error.pos_in_stream : error.pos_in_stream + 2] == "(*":
+        elif (opener := _remark_opener(text, error.pos_in_stream)) is not None:
             code, name = "FDL103", "syntax.unterminated-remark"
-            message = "unterminated remark: '(*' has no closing '*)'"
+            message = f"unterminated remark: '{opener}' has no closing '{_CLOSERS[opener]}'"
             stop = True
         elif char.isdigit() and "DURATION" in allowed:
             code, name = "FDL102", "syntax.unexpected-character"

@@ -582,3 +582,11 @@ def test_a_styled_separator_says_its_style_draws_nothing() -> None:
     assert found == [
         "2:20 FDL314 a separator is an empty space: callflow draws nothing for its style [_gap]"
     ]
+
+
+@pytest.mark.parametrize(("opener", "closer"), [("|*", "*|"), ("|=", "=|")])
+def test_an_unterminated_eventstudio_remark_is_located_where_it_starts(
+    opener: str, closer: str
+) -> None:
+    found = errors_of(ARCH + f'feature "f" {{\n  M : A -> B\n  {opener} no end\n}}\n')
+    assert found == [f"5:3 FDL103 unterminated remark: '{opener}' has no closing '{closer}'"]
