@@ -1,4 +1,10 @@
-"""The command line: the only place that prints or exits.
+"""The command line: the ``callflow`` group, its commands and the one exception funnel.
+
+The command line is the only place that prints or exits: this module and its siblings,
+:mod:`callflow.cli_common` (what the commands share: the front end's options, loading a
+flow, the design review, the summary line), :mod:`callflow.cli_project` (the EventStudio
+project branches of ``check``, ``scenarios`` and ``render``) and :mod:`callflow.cli_run`
+(``callflow run``). :func:`main` is the console script (``callflow.cli:main``).
 
 Exit codes: 0 clean or warnings only; 1 an error was found (warnings too with
 ``--strict``); 2 usage, syntax, preprocessor or semantic (FDL) errors; 3 an internal
@@ -8,181 +14,59 @@ error (a bug in callflow, never the user's input).
 from __future__ import annotations
 
 import dataclasses
-import functools
 import os
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any
 
 import click
 
 from callflow import __version__
+from callflow.cli_common import (
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    ByteSize,
+    FrontEnd,
+    Loaded,
+    design_review,
+    front_end_options,
+    load,
+    load_config,
+    output_dir,
+    summary_line,
+    use_color,
+)
+from callflow.cli_project import (
+    check_project,
+    project_folder,
+    project_scenarios,
+    refuse_project,
+    render_project,
+)
+from callflow.cli_run import run
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class ByteSize(click.ParamType):
-    """A size in bytes, with an optional K, M or G suffix (``16M``)."""
-
-    name = "size"
-    _UNITS: ClassVar[dict[str, int]] = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        if isinstance(value, int):
-            return value
-        text = str(value).strip().upper().removesuffix("B")
-        unit = text[-1:] if text[-1:] in "KMG" and text[-1:] else ""
-        number = text[: len(text) - len(unit)]
-        if not number.isdigit():
-            self.fail(f"{value!r} is not a size such as 16M, 512K or 1000000", param, ctx)
-        return int(number) * self._UNITS[unit]
-
-
-def _parse_defines(values: Sequence[str]) -> dict[str, str]:
-    defines: dict[str, str] = {}
-    for item in values:
-        name, _, value = item.partition("=")
-        if not name.isidentifier():
-            raise click.BadParameter(f"{item!r}: expected NAME or NAME=value", param_hint="-D")
-        defines[name] = value
-    return defines
-
-
-def front_end_options(func: F) -> F:
-    """Options every command that reads FDL shares."""
-    options = [
-        click.option(
-            "-D",
-            "--define",
-            "defines",
-            multiple=True,
-            metavar="NAME[=VALUE]",
-            help="Define a preprocessor name (for #ifdef and replacement).",
-        ),
-        click.option(
-            "--root",
-            type=click.Path(file_okay=False),
-            default=None,
-            help="Folder that #include may not leave (default: the file's folder).",
-        ),
-        click.option(
-            "-I",
-            "--include-dir",
-            "include_dirs",
-            multiple=True,
-            type=click.Path(file_okay=False),
-            metavar="DIR",
-            help='Folder searched by #include <file> and "file" (repeatable; also a root).',
-        ),
-        click.option(
-            "--max-input-size",
-            type=ByteSize(),
-            default="16M",
-            show_default=True,
-            help="Refuse input files larger than this.",
-        ),
-        click.option(
-            "--max-scenarios",
-            type=click.IntRange(min=1),
-            default=1024,
-            show_default=True,
-            help="Refuse flows with more case/leg scenarios than this.",
-        ),
-        click.option(
-            "--scenario",
-            "scenario_glob",
-            metavar="GLOB",
-            default=None,
-            help="Only scenarios whose name or slug matches (default: all).",
-        ),
-    ]
-
-    @functools.wraps(func)
-    def wrapper(
-        *args: Any,
-        defines: tuple[str, ...],
-        root: str | None,
-        include_dirs: tuple[str, ...],
-        max_input_size: int,
-        max_scenarios: int,
-        scenario_glob: str | None,
-        **kwargs: Any,
-    ) -> Any:
-        front_end = FrontEnd(
-            defines, root, max_input_size, max_scenarios, scenario_glob, include_dirs
-        )
-        return func(*args, front_end=front_end, **kwargs)
-
-    for option in reversed(options):
-        wrapper = option(wrapper)
-    return wrapper  # type: ignore[return-value]
-
-
-@dataclass(frozen=True)
-class FrontEnd:
-    """The options of :func:`front_end_options`, one value for every command."""
-
-    defines: tuple[str, ...]
-    root: str | None
-    max_input_size: int
-    max_scenarios: int
-    scenario_glob: str | None
-    #: -I folders: the #include search path (each one is a root too)
-    include_dirs: tuple[str, ...] = ()
-
-
-@dataclass
-class Loaded:
-    """A file run through the front end: flow, scenarios and diagnostics so far."""
-
-    path: str
-    flow: Any
-    scenarios: list[Any]
-    diagnostics: list[Any]
-    fatal: bool  # FDL errors: the flow cannot be checked or drawn
-    #: every scenario of the flow, whatever --scenario selected (columns, review)
-    every: list[Any] = field(default_factory=list)
-
-
-def load(path: str, front_end: FrontEnd) -> Loaded:
-    """Preprocess, parse, validate and expand one file."""
-    defines, root, max_input_size, max_scenarios, scenario_glob = (
-        front_end.defines,
-        front_end.root,
-        front_end.max_input_size,
-        front_end.max_scenarios,
-        front_end.scenario_glob,
-    )
-    from callflow.fdl import parse_file
-    from callflow.scenarios import expand_scenarios, select_scenarios
-
-    result = parse_file(
-        path,
-        root=root,
-        defines=_parse_defines(defines),
-        max_input_size=max_input_size,
-        include_dirs=front_end.include_dirs,
-    )
-    if not result.ok:
-        return Loaded(path, result.flow, [], result.diagnostics, fatal=True)
-    expansion = expand_scenarios(result.flow, max_scenarios=max_scenarios)
-    if expansion.diagnostics:
-        return Loaded(path, result.flow, [], result.diagnostics + expansion.diagnostics, True)
-    scenarios = select_scenarios(expansion.scenarios, scenario_glob)
-    if scenario_glob is not None and not scenarios:
-        names = ", ".join(s.name for s in expansion.scenarios)
-        raise click.UsageError(f"no scenario of {path} matches {scenario_glob!r} (it has: {names})")
-    return Loaded(
-        path, result.flow, scenarios, list(result.diagnostics), False, expansion.scenarios
-    )
-
-
-def _use_color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+__all__ = [
+    "EXIT_FINDINGS",
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "ByteSize",
+    "FrontEnd",
+    "Loaded",
+    "check",
+    "cli",
+    "export",
+    "front_end_options",
+    "load",
+    "main",
+    "render",
+    "rules_command",
+    "run",
+    "scenarios",
+]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -201,28 +85,6 @@ def _severity_option(values: Sequence[str]) -> list[tuple[str, str]]:
             )
         pairs.append((selector.strip(), level.strip()))
     return pairs
-
-
-def _load_config(config_path: str | None, no_config: bool) -> Any:
-    from callflow.check.config import Config, ConfigError, discover, load
-
-    if no_config:
-        return Config()
-    try:
-        return load(Path(config_path)) if config_path is not None else discover()
-    except ConfigError as error:
-        raise click.UsageError(str(error)) from None
-
-
-def _project_review(loaded: Loaded) -> list[Any]:
-    """The design review `render` and `run` do, with the rule selection and severities
-    of [tool.callflow] in the nearest pyproject.toml (what `callflow check` would report
-    without options), so a rule a project turned off is off everywhere."""
-    from callflow.check import Layer, Selection, check_flow
-
-    config = _load_config(None, False)
-    selection = Selection((Layer(config.select, config.ignore),))
-    return check_flow(loaded.flow, loaded.every, selection=selection, severity=(config.severity,))
 
 
 def _cli_selectors(values: Sequence[str], option: str) -> tuple[str, ...]:
@@ -300,7 +162,7 @@ def check(
     from callflow.diagnostics import Severity
     from callflow.report import REPORTERS
 
-    config = _load_config(config_path, no_config)
+    config = load_config(config_path, no_config)
     selection = Selection((Layer(config.select, config.ignore),)).then(
         Layer(_cli_selectors(select, "--select") or None, _cli_selectors(ignore, "--ignore"))
     )
@@ -316,13 +178,13 @@ def check(
     ):
         front_end = dataclasses.replace(front_end, max_scenarios=config.max_scenarios)
 
-    reporter = REPORTERS[output_format](color=_use_color())
+    reporter = REPORTERS[output_format](color=use_color())
     everything: list[Any] = []
     summaries: list[str] = []
     fatal = False
     for path in files:
-        if _project_folder(path) is not None:  # an EventStudio project
-            found, lines, broken = _check_project(path, front_end, selection, overrides)
+        if project_folder(path) is not None:  # an EventStudio project
+            found, lines, broken = check_project(path, front_end, selection, overrides)
             everything += found
             summaries += lines
             fatal = fatal or broken
@@ -335,7 +197,7 @@ def check(
             diagnostics += check_flow(
                 loaded.flow, loaded.scenarios, selection=selection, severity=overrides
             )
-            summaries.append(_summary(loaded, diagnostics))
+            summaries.append(summary_line(loaded, diagnostics))
         everything += diagnostics
     output = reporter.render(everything)
     if output_format == "text":
@@ -348,30 +210,6 @@ def check(
         sys.exit(EXIT_FINDINGS)
 
 
-def _summary(loaded: Loaded, diagnostics: Sequence[Any]) -> str:
-    errors = sum(1 for d in diagnostics if d.is_error)
-    notes = sum(1 for d in diagnostics if str(d.severity) == "note")
-    warnings = len(diagnostics) - errors - notes
-    messages = "/".join(str(len(s.messages())) for s in loaded.scenarios)
-    entities = len(loaded.flow.architecture.entities)
-    outcome = (
-        "no findings"
-        if not diagnostics
-        else f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
-        + (f", {_plural(notes, 'note')}" if notes else "")
-    )
-    count = len(loaded.scenarios)
-    noun = "message" if messages == "1" else "messages"
-    return (
-        f"{loaded.path}: {_plural(count, 'scenario')}, {_plural(entities, 'entity', 'entities')}, "
-        f"{messages} {noun}: {outcome}"
-    )
-
-
-def _plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count} {one if count == 1 else (many or one + 's')}"
-
-
 @cli.command()
 @click.argument("file")
 @front_end_options
@@ -382,12 +220,12 @@ def scenarios(
     """List the scenarios of a flow with their statement and message counts."""
     from callflow.report import TextReporter
 
-    if _project_folder(file) is not None:  # an EventStudio project
-        _project_scenarios(file, front_end)
+    if project_folder(file) is not None:  # an EventStudio project
+        project_scenarios(file, front_end)
         return
     loaded = load(file, front_end)
     if loaded.fatal:
-        click.echo(TextReporter(color=_use_color()).render(loaded.diagnostics), nl=False)
+        click.echo(TextReporter(color=use_color()).render(loaded.diagnostics), nl=False)
         sys.exit(EXIT_USAGE)
     rows = [("#", "scenario", "slug", "statements", "messages")]
     for s in loaded.scenarios:
@@ -463,13 +301,6 @@ def _check_interface_name(flow: Any, name: str, path: str) -> None:
     raise click.UsageError(
         f"--entity {name}: {path} declares no such entity, type or group ({'; '.join(known)})"
     )
-
-
-def _output_dir(path: str, output: str | None, several: bool) -> Path:
-    stem = Path(path).stem or "flow"
-    if output is None:
-        return Path("out") / stem
-    return Path(output) / stem if several else Path(output)
 
 
 @cli.command()
@@ -623,14 +454,14 @@ def render(
     )
     failed = False
     for path in files:
-        if _project_folder(path) is not None:  # an EventStudio project: its documents
+        if project_folder(path) is not None:  # an EventStudio project: its documents
             several = len(files) > 1
-            failed = _render_project(path, front_end, output, several, base, bool(views)) or failed
+            failed = render_project(path, front_end, output, several, base, bool(views)) or failed
             continue
         loaded = load(path, front_end)
         if loaded.fatal:
             click.echo(
-                TextReporter(color=_use_color()).render(loaded.diagnostics), nl=False, err=True
+                TextReporter(color=use_color()).render(loaded.diagnostics), nl=False, err=True
             )
             failed = True
             continue
@@ -639,8 +470,8 @@ def render(
             _check_interface_name(flow, entity, path)
         every = loaded.every
         # the design review feeds the HTML site's findings; SVG alone only draws
-        findings = _project_review(loaded) if "html" in chosen_formats else []
-        out_dir = _output_dir(path, output, len(files) > 1)
+        findings = design_review(loaded) if "html" in chosen_formats else []
+        out_dir = output_dir(path, output, len(files) > 1)
         documents = plan_documents(flow, loaded.scenarios, options, findings, all_scenarios=every)
         try:
             written = write_documents(documents, out_dir)
@@ -682,10 +513,10 @@ def export(
     from callflow.render.documents import write_atomic
     from callflow.report import TextReporter
 
-    _refuse_project(file, "export")
+    refuse_project(file, "export")
     loaded = load(file, front_end)
     if loaded.fatal:
-        click.echo(TextReporter(color=_use_color()).render(loaded.diagnostics), nl=False, err=True)
+        click.echo(TextReporter(color=use_color()).render(loaded.diagnostics), nl=False, err=True)
         sys.exit(EXIT_USAGE)
     if kind == "plantuml":
         from callflow.export.plantuml import to_plantuml as convert
@@ -705,520 +536,7 @@ def export(
         click.echo(str(target))
 
 
-def _external_option(values: Sequence[str], entities: Sequence[str]) -> dict[str, tuple[str, int]]:
-    from callflow.execute.addresses import AddressError, parse_host_port
-
-    chosen: dict[str, tuple[str, int]] = {}
-    for item in values:
-        name, sep, where = item.partition("=")
-        if not sep or not name:
-            raise click.BadParameter(
-                f"{item!r}: expected ENTITY=HOST:PORT, such as UE_B=127.0.0.1:5070",
-                param_hint="--external",
-            )
-        if name not in entities:
-            raise click.BadParameter(
-                f"{item!r}: the flow declares no entity {name} ({', '.join(entities)})",
-                param_hint="--external",
-            )
-        try:
-            chosen[name] = parse_host_port(where)
-        except AddressError as error:
-            raise click.BadParameter(f"{item!r}: {error}", param_hint="--external") from None
-    return chosen
-
-
-def _with_source_lines(diagnostics: Sequence[Any]) -> list[Any]:
-    """Runtime findings with the text of their line, for the caret display."""
-    import dataclasses
-
-    cache: dict[str, list[str] | None] = {}
-    out = []
-    for diag in diagnostics:
-        if diag.source_line is None and diag.loc.line > 0:
-            lines = cache.get(diag.loc.file, [])
-            if diag.loc.file not in cache:
-                try:
-                    lines = Path(diag.loc.file).read_text(encoding="utf-8").splitlines()
-                except (OSError, UnicodeDecodeError):
-                    lines = None
-                cache[diag.loc.file] = lines
-            if lines and diag.loc.line <= len(lines):
-                diag = dataclasses.replace(diag, source_line=lines[diag.loc.line - 1])
-        out.append(diag)
-    return out
-
-
-@cli.command()
-@click.argument("file")
-@front_end_options
-@click.option(
-    "-o",
-    "--output",
-    metavar="DIR",
-    default=None,
-    help="Output folder (default out/<flow-stem>/); the run writes DIR/run/.",
-)
-@click.option(
-    "--order",
-    type=click.Choice(["strict", "causal"]),
-    default="strict",
-    show_default=True,
-    help="strict: every send waits for every earlier statement; causal: an entity sends "
-    "once it has received what the flow addresses to it before the send.",
-)
-@click.option("--seed", type=int, default=None, help="Seed for ids and --loss (default: random).")
-@click.option(
-    "--loss",
-    type=click.FloatRange(0.0, 1.0, max_open=True),
-    default=0.0,
-    show_default=True,
-    metavar="P",
-    help="Drop this fraction of SIP/H.248 datagrams on send (retransmissions recover).",
-)
-@click.option(
-    "--time-scale",
-    type=click.FloatRange(0.0, min_open=True),
-    default=1.0,
-    show_default=True,
-    metavar="X",
-    help="Multiply every timer (T1 = 500 ms, T2, flow timers) by X.",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(0.0, min_open=True),
-    default=60.0,
-    show_default=True,
-    metavar="S",
-    help="Give up a scenario after S seconds.",
-)
-@click.option(
-    "--deterministic",
-    is_flag=True,
-    help="Synthetic pcap timestamps (1 ms apart), so runs with one --seed are identical.",
-)
-@click.option(
-    "--external",
-    "externals",
-    multiple=True,
-    metavar="ENTITY=HOST:PORT",
-    help="A real peer (SIPp...) plays ENTITY at HOST:PORT (repeatable).",
-)
-@click.option("--force", is_flag=True, help="Run even if `callflow check` finds errors.")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Report format.",
-)
-@click.option(
-    "--sip-port",
-    type=click.IntRange(1, 65535),
-    default=5060,
-    show_default=True,
-    help="The entities' SIP port.",
-)
-@click.option(
-    "--h248-port",
-    type=click.IntRange(1, 65535),
-    default=2944,
-    show_default=True,
-    help="The entities' H.248 port.",
-)
-@click.option(
-    "--rtp-port",
-    type=click.IntRange(1024, 65000),
-    default=20000,
-    show_default=True,
-    help="The first entity's RTP port; each next entity's is 2 higher, a mixer's "
-    "terminations count up from its own.",
-)
-@click.option(
-    "--media-seconds",
-    type=click.FloatRange(0.0, 600.0, min_open=True),
-    default=2.0,
-    show_default=True,
-    metavar="S",
-    help="Seconds of audio after each statement that changes media (media, mixes...).",
-)
-@click.option(
-    "--realtime",
-    is_flag=True,
-    help="Pace RTP in real time (default: as fast as the datagrams go; the capture and "
-    "the WAV files are the same either way).",
-)
-@click.option(
-    "--media/--no-media",
-    default=True,
-    show_default=True,
-    help="Send RTP for media statements and record what each participant heard.",
-)
-def run(
-    file: str,
-    front_end: FrontEnd,
-    output: str | None,
-    order: str,
-    seed: int | None,
-    loss: float,
-    time_scale: float,
-    timeout: float,
-    deterministic: bool,
-    externals: tuple[str, ...],
-    force: bool,
-    output_format: str,
-    sip_port: int,
-    h248_port: int,
-    rtp_port: int,
-    media_seconds: float,
-    realtime: bool,
-    media: bool,
-) -> None:
-    """Execute a flow: each entity a UDP endpoint on loopback, every message a real
-    SIP/H.248 datagram, checked on receipt; writes a pcap and the executed diagram."""
-    import json
-
-    from callflow.execute.addresses import AddressError, plan_addresses
-    from callflow.execute.engine import RunOptions, new_seed, run_scenario
-    from callflow.execute.pcap import write_pcap
-    from callflow.execute.report import executed_svg, format_text, report_dict
-    from callflow.render.documents import write_atomic
-    from callflow.report import TextReporter
-
-    _refuse_project(file, "run")
-    loaded = load(file, front_end)
-    reporter = TextReporter(color=_use_color())
-    if loaded.fatal:
-        click.echo(reporter.render(loaded.diagnostics), nl=False, err=True)
-        sys.exit(EXIT_USAGE)
-    flow = loaded.flow
-    entities = [e.name for e in flow.architecture.entities]
-    external = _external_option(externals, entities)
-    if sip_port == h248_port:
-        raise click.BadParameter("must differ from --h248-port", param_hint="--sip-port")
-    try:
-        plan_addresses(flow.architecture, external=external)
-    except AddressError as error:
-        raise click.UsageError(f"{file}: {error}") from None
-    if not force:
-        errors = [d for d in _project_review(loaded) if d.is_error]
-        if errors:
-            click.echo(
-                f"{file}: the flow has {_plural(len(errors), 'check error')}: "
-                f"`callflow check {file}` lists them; fix them or run with --force",
-                err=True,
-            )
-            sys.exit(EXIT_FINDINGS)
-    options = RunOptions(
-        order=order,  # type: ignore[arg-type]
-        seed=seed if seed is not None else new_seed(),
-        loss=loss,
-        time_scale=time_scale,
-        timeout=timeout,
-        deterministic=deterministic,
-        external=external,
-        force=force,
-        sip_port=sip_port,
-        h248_port=h248_port,
-        rtp_port=rtp_port,
-        media=media,
-        media_seconds=media_seconds,
-        realtime=realtime,
-    )
-    out_dir = _output_dir(file, output, False) / "run"
-    runs = []
-    files: list[dict[str, str]] = []
-    for scenario in loaded.scenarios:
-        result = run_scenario(flow, scenario, options)
-        runs.append(result)
-        written: dict[str, str] = {}
-        pcap_path = out_dir / f"{scenario.slug}.pcap"
-        svg_path = out_dir / f"{scenario.slug}-executed.svg"
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            write_pcap(pcap_path, result.pcap_packets())
-            written["pcap"] = str(pcap_path)
-            if result.trace:
-                write_atomic(svg_path, executed_svg(flow, result))
-                written["diagram"] = str(svg_path)
-            if result.media is not None:
-                from callflow.execute.media import write_media
-
-                written.update(write_media(result.media, out_dir / scenario.slug))
-        except OSError as error:
-            raise click.ClickException(f"cannot write to {out_dir}: {error}") from None
-        files.append(written)
-    data = report_dict(file, runs, files)
-    try:
-        write_atomic(out_dir / "report.json", json.dumps(data, indent=2) + "\n")
-    except OSError as error:
-        raise click.ClickException(f"cannot write to {out_dir}: {error}") from None
-    findings = _with_source_lines([d for r in runs for d in r.diagnostics])
-    if output_format == "json":
-        click.echo(json.dumps(data, indent=2))
-    else:
-        click.echo(reporter.render(findings), nl=False, color=reporter.color)
-        click.echo(format_text(file, runs, files), nl=False)
-    if not all(r.ok for r in runs):
-        sys.exit(EXIT_FINDINGS)
-
-
-# ------------------------------------------------------------------ EventStudio projects
-
-
-def _project_folder(path: str) -> Path | None:
-    """The EventStudio project ``path`` names (a folder holding project.scn.json, or
-    that file), else None: a plain FDL file keeps its own path."""
-    from callflow.project import find_project
-
-    return find_project(path)
-
-
-def _project_flows(
-    project: Any, front_end: FrontEnd, document: Any = None, cache: dict[Any, Any] | None = None
-) -> list[Any]:
-    """The project's scenarios (all, or a document's), each model parsed with its defines
-    and -D, narrowed by --scenario (the caller checks that something matched)."""
-    import fnmatch
-
-    from callflow.project import load_flows
-    from callflow.scenarios import safe_slug, select_scenarios
-
-    flows = load_flows(
-        project,
-        None if document is None else project.covered(document),
-        defines=_parse_defines(front_end.defines),
-        document=document,
-        root=front_end.root,
-        max_input_size=front_end.max_input_size,
-        max_scenarios=front_end.max_scenarios,
-        # -I, once the front end has it (the preprocessor's include folders)
-        include_dirs=tuple(getattr(front_end, "include_dirs", None) or ()),
-        cache=cache,
-    )
-    glob = front_end.scenario_glob
-    if glob is None:
-        return flows
-    chosen = []
-    for flow in flows:
-        if flow.fatal:  # not expanded: match the project scenario's own name
-            name = flow.scenario.name
-            if fnmatch.fnmatchcase(name.lower(), glob.lower()) or fnmatch.fnmatchcase(
-                safe_slug(name), glob.lower()
-            ):
-                chosen.append(flow)
-            continue
-        selected = tuple(select_scenarios(flow.scenarios, glob))
-        if selected:
-            chosen.append(dataclasses.replace(flow, scenarios=selected))
-    return chosen
-
-
-def _refuse_project(path: str, command: str) -> None:
-    """A command that takes one model file names an EventStudio project: say so."""
-    if _project_folder(path) is not None:
-        raise click.UsageError(
-            f"{path} is an EventStudio project; `callflow {command}` takes one model file "
-            f"(`callflow scenarios {path}` lists each scenario's model)"
-        )
-
-
-def _no_project_match(project: Any, front_end: FrontEnd) -> click.UsageError:
-    names = ", ".join(s.name for s in project.scenarios)
-    return click.UsageError(
-        f"no scenario of {project.file} matches {front_end.scenario_glob!r} (it has: {names})"
-    )
-
-
-def _as_loaded(flow: Any) -> Loaded:
-    return Loaded(
-        flow.scenario.model_path,
-        flow.flow,
-        list(flow.scenarios),
-        list(flow.diagnostics),
-        flow.fatal,
-        list(flow.every),
-    )
-
-
-def _check_project(
-    path: str, front_end: FrontEnd, selection: Any, overrides: Any
-) -> tuple[list[Any], list[str], bool]:
-    """`callflow check PROJECT_DIR`: (findings, summary lines, fatal). Findings of one
-    model checked under several scenarios' defines are merged, listing every scenario."""
-    from callflow.check import check_flow
-    from callflow.diagnostics import merge_scenarios, sort_diagnostics
-    from callflow.project import check_interface_filters, load_project
-
-    project, found = load_project(path, max_size=front_end.max_input_size)
-    if project is None:
-        return found, [], True
-    flows = _project_flows(project, front_end)
-    if front_end.scenario_glob is not None and not flows:
-        raise _no_project_match(project, front_end)
-    found = sort_diagnostics(
-        found + check_interface_filters(project, {d.slug: flows for d in project.documents})
-    )
-    groups: dict[str, list[Any]] = {}
-    per_model: dict[str, list[Any]] = {}
-    for flow in flows:
-        diagnostics = list(flow.diagnostics)
-        if not flow.fatal:
-            diagnostics += check_flow(
-                flow.flow, list(flow.scenarios), selection=selection, severity=overrides
-            )
-        groups.setdefault(flow.scenario.model_path, []).append(flow)
-        per_model.setdefault(flow.scenario.model_path, []).extend(diagnostics)
-    everything = list(found)
-    summaries = [_project_summary(project, flows, found)]
-    for model, group in groups.items():
-        merged = sort_diagnostics(merge_scenarios(per_model[model]))
-        everything += merged
-        if not any(flow.fatal for flow in group):
-            combined = dataclasses.replace(
-                _as_loaded(group[0]), scenarios=[s for f in group for s in f.scenarios]
-            )
-            summaries.append(_summary(combined, merged))
-    return merge_scenarios(everything), summaries, any(flow.fatal for flow in flows)
-
-
-def _project_summary(project: Any, flows: Sequence[Any], found: Sequence[Any]) -> str:
-    errors = sum(1 for d in found if d.is_error)
-    warnings = len(found) - errors
-    outcome = (
-        "no findings"
-        if not found
-        else f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
-    )
-    models = len({flow.scenario.model_path for flow in flows})
-    count = sum(len(flow.scenarios) for flow in flows)
-    return (
-        f"{project.file}: {_plural(count, 'scenario')} from {_plural(models, 'model')}, "
-        f"{_plural(len(project.documents), 'document')}: {outcome}"
-    )
-
-
-def _project_scenarios(path: str, front_end: FrontEnd) -> None:
-    """`callflow scenarios PROJECT_DIR`: every scenario of the project, with its model."""
-    import os
-
-    from callflow.project import load_project
-    from callflow.report import TextReporter
-
-    reporter = TextReporter(color=_use_color())
-    project, found = load_project(path, max_size=front_end.max_input_size)
-    if found:
-        click.echo(reporter.render(found), nl=False, err=project is not None)
-    if project is None:
-        sys.exit(EXIT_USAGE)
-    flows = _project_flows(project, front_end)
-    if front_end.scenario_glob is not None and not flows:
-        raise _no_project_match(project, front_end)
-    broken = [d for flow in flows if flow.fatal for d in flow.diagnostics]
-    if broken:
-        from callflow.diagnostics import merge_scenarios
-
-        click.echo(reporter.render(merge_scenarios(broken)), nl=False)
-        sys.exit(EXIT_USAGE)
-    rows = [("#", "scenario", "slug", "model", "statements", "messages")]
-    number = 0
-    for flow in flows:
-        model = os.path.relpath(flow.scenario.model_path, project.path).replace(os.sep, "/")
-        for s in flow.scenarios:
-            number += 1
-            counts = (str(len(s.statements())), str(len(s.messages())))
-            rows.append((str(number), s.name, s.slug, model, *counts))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        cells = [
-            cell.rjust(w) if i in (0, 4, 5) else cell.ljust(w)
-            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        click.echo("  ".join(cells).rstrip())
-
-
-def _render_project(
-    path: str,
-    front_end: FrontEnd,
-    output: str | None,
-    several: bool,
-    options: Any,
-    views_given: bool,
-) -> bool:
-    """`callflow render PROJECT_DIR`: every document into out/<project>/ (or -o DIR).
-    ``options`` are the command line's render options; a sequence-diagram document draws
-    the full view only unless --view was given. True when a model could not be read."""
-    from callflow.diagnostics import merge_scenarios
-    from callflow.project import check_interface_filters, load_project
-    from callflow.render.collab import GraphvizMissing
-    from callflow.render.documents import write_documents
-    from callflow.render.project_site import plan_project
-    from callflow.report import TextReporter
-
-    reporter = TextReporter(color=_use_color())
-    project, found = load_project(path, max_size=front_end.max_input_size)
-    if project is None:
-        click.echo(reporter.render(found), nl=False, err=True)
-        return True
-    cache: dict[Any, Any] = {}
-    flows_of = {d.slug: _project_flows(project, front_end, d, cache) for d in project.documents}
-    every = [flow for flows in flows_of.values() for flow in flows]
-    if front_end.scenario_glob is not None and not every:
-        raise _no_project_match(project, front_end)
-    found = found + check_interface_filters(project, flows_of)
-    if found:
-        click.echo(reporter.render(found), nl=False, err=True)
-    broken = merge_scenarios([d for flow in every if flow.fatal for d in flow.diagnostics])
-    if broken:
-        click.echo(reporter.render(broken), nl=False, err=True)
-        return True
-    from callflow.render.views import resolve_interface
-
-    if options.entity is not None and not any(
-        flow.flow is not None and resolve_interface(flow.flow, options.entity) is not None
-        for flow in every
-    ):
-        raise click.UsageError(f"--entity {options.entity}: no model of {path} declares it")
-    if not views_given:  # EventStudio draws a document's sequence diagrams
-        chosen = ("full", "interface") if options.entity is not None else ("full",)
-        options = dataclasses.replace(options, views=chosen)
-    formats = None
-    source = click.get_current_context().get_parameter_source("formats")
-    if source is not None and source is not click.core.ParameterSource.DEFAULT:
-        formats = options.formats
-    wants_html = formats is None or "html" in formats
-    findings: dict[int, list[Any]] = {}
-    reviews: dict[Any, list[Any]] = {}
-    for flow in every if wants_html else ():
-        key = (flow.scenario.model_path, flow.defines, tuple(s.name for s in flow.every))
-        if key not in reviews:
-            reviews[key] = _project_review(_as_loaded(flow))
-        findings[id(flow)] = reviews[key]
-    if output is None:
-        out_dir = Path("out") / project.name
-    else:
-        out_dir = Path(output) / project.name if several else Path(output)
-    documents = plan_project(
-        project, flows_of, options, findings=findings, formats=formats, project_findings=found
-    )
-    try:
-        written = write_documents(documents, out_dir)
-    except GraphvizMissing as missing:
-        raise click.ClickException(str(missing)) from None
-    except OSError as error:
-        raise click.ClickException(f"cannot write to {out_dir}: {error}") from None
-    for written_path in written:
-        click.echo(str(written_path))
-    review = merge_scenarios([d for items in reviews.values() for d in items])
-    if review:
-        errors = sum(1 for d in review if d.is_error)
-        click.echo(
-            f"{path}: drawn; the design review has {len(review)} finding(s) "
-            f"({errors} error(s)): run callflow check {path}",
-            err=True,
-        )
-    return False
+cli.add_command(run)  # callflow run: callflow/cli_run.py
 
 
 def main(argv: Sequence[str] | None = None) -> None:
