@@ -38,6 +38,7 @@ from callflow.cli_common import (
     output_dir,
     summary_line,
     use_color,
+    write_and_list,
 )
 from callflow.cli_project import (
     check_project,
@@ -415,13 +416,11 @@ def render(
     theme: str | None,
 ) -> None:
     """Draw flows: sequence diagrams, interface views, collaboration diagrams, HTML site."""
-    from callflow.render.collab import GraphvizMissing
     from callflow.render.documents import (
         VIEWS,
         RenderOptions,
         date_from_environment,
         plan_documents,
-        write_documents,
     )
     from callflow.render.views import EXCLUDES
     from callflow.report import TextReporter
@@ -473,14 +472,7 @@ def render(
         findings = design_review(loaded) if "html" in chosen_formats else []
         out_dir = output_dir(path, output, len(files) > 1)
         documents = plan_documents(flow, loaded.scenarios, options, findings, all_scenarios=every)
-        try:
-            written = write_documents(documents, out_dir)
-        except GraphvizMissing as missing:
-            raise click.ClickException(str(missing)) from None
-        except OSError as error:
-            raise click.ClickException(f"cannot write to {out_dir}: {error}") from None
-        for written_path in written:
-            click.echo(str(written_path))
+        write_and_list(documents, out_dir)
         errors = sum(1 for d in findings if d.is_error)
         if findings:
             click.echo(

@@ -267,3 +267,19 @@ def output_dir(path: str, output: str | None, several: bool) -> Path:
     if output is None:
         return Path("out") / stem
     return Path(output) / stem if several else Path(output)
+
+
+def write_and_list(documents: Sequence[Any], out_dir: Path) -> None:
+    """Write a render's documents atomically and print each path (a missing Graphviz or an
+    unwritable folder is a clear error, never a traceback)."""
+    from callflow.render.collab import GraphvizMissing
+    from callflow.render.documents import write_documents
+
+    try:
+        written = write_documents(documents, out_dir)
+    except GraphvizMissing as missing:
+        raise click.ClickException(str(missing)) from None
+    except OSError as error:
+        raise click.ClickException(f"cannot write to {out_dir}: {error}") from None
+    for written_path in written:
+        click.echo(str(written_path))

@@ -30,6 +30,7 @@ from callflow.cli_common import (
     plural,
     summary_line,
     use_color,
+    write_and_list,
 )
 
 if TYPE_CHECKING:
@@ -235,8 +236,6 @@ def render_project(
     the full view only unless --view was given. True when a model could not be read."""
     from callflow.diagnostics import merge_scenarios
     from callflow.project import check_interface_filters, load_project
-    from callflow.render.collab import GraphvizMissing
-    from callflow.render.documents import write_documents
     from callflow.render.project_site import plan_project
     from callflow.report import TextReporter
 
@@ -286,14 +285,7 @@ def render_project(
     documents = plan_project(
         project, flows_of, options, findings=findings, formats=formats, project_findings=found
     )
-    try:
-        written = write_documents(documents, out_dir)
-    except GraphvizMissing as missing:
-        raise click.ClickException(str(missing)) from None
-    except OSError as error:
-        raise click.ClickException(f"cannot write to {out_dir}: {error}") from None
-    for written_path in written:
-        click.echo(str(written_path))
+    write_and_list(documents, out_dir)
     review = merge_scenarios([d for items in reviews.values() for d in items])
     if review:
         errors = sum(1 for d in review if d.is_error)
