@@ -11,11 +11,8 @@ diagram present, the link clickable, the styled message coloured).
 from __future__ import annotations
 
 import filecmp
-import importlib.util
 import re
 import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -154,49 +151,7 @@ def test_a_second_render_is_byte_identical(site: Path, tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-_missing = [
-    reason
-    for reason, absent in (
-        ("/usr/bin/chromium is not installed", not CHROMIUM.exists()),
-        ("chromedriver is not on PATH", shutil.which("chromedriver") is None),
-        ("selenium is not importable", importlib.util.find_spec("selenium") is None),
-    )
-    if absent
-]
-
-
-@pytest.fixture(scope="module")
-def driver() -> Iterator[Any]:
-    if _missing:
-        pytest.skip("; ".join(_missing))
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="callflow-chromium-")
-    options = webdriver.ChromeOptions()
-    for argument in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        f"--user-data-dir={profile}",
-        "--window-size=1400,900",
-    ):
-        options.add_argument(argument)
-    options.binary_location = str(CHROMIUM)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    browser = webdriver.Chrome(
-        service=Service(executable_path=shutil.which("chromedriver")), options=options
-    )
-    browser.set_page_load_timeout(30)
-    try:
-        yield browser
-    finally:
-        browser.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+# the `driver` fixture (headless Chromium, skipped without it) is in conftest.py
 
 
 def test_the_project_site_in_a_real_browser(driver: Any, site: Path) -> None:
